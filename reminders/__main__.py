@@ -1,0 +1,5 @@
+"""Let ``python -m reminders`` run the command line."""
+
+from reminders.cli import main
+
+main()

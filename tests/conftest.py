@@ -1,0 +1,48 @@
+"""Shared fixtures: the repository's own data, and small files written per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "announcements" / "announcement-2011-02-15.txt"
+MEETINGS = ROOT / "data" / "meetings.toml"
+NEW_YORK = ZoneInfo("America/New_York")
+
+CALENDAR = """\
+[calendar]
+name = "Test meetings"
+timezone = "America/New_York"
+domain = "example.org"
+"""
+
+
+@pytest.fixture
+def meetings_file(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a meetings file: the given [[meeting]] tables under a valid [calendar]."""
+
+    def write(meetings: str, calendar: str = CALENDAR) -> Path:
+        path = tmp_path / "meetings.toml"
+        path.write_text(calendar + "\n" + meetings, encoding="utf-8")
+        return path
+
+    return write
+
+
+def run_cli(*args: str | Path, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m reminders`` as a user would, in a real subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "reminders", *map(str, args)],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
