@@ -22,6 +22,8 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(RUN_STAMP)
 	$(BIN)/reminders check
+	$(BIN)/reminders build --now 2011-02-15T12:00-05:00
+	@echo "Open public/index.html, or run: $(BIN)/reminders serve"
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check reminders tests

@@ -17,7 +17,7 @@ from datetime import date, time
 from pathlib import Path
 
 from reminders.errors import Problem
-from reminders.meetings import is_tbd
+from reminders.meetings import is_tbd, slug
 from reminders.wallclock import (
     DATE_PATTERN,
     MONTHS,
@@ -28,7 +28,7 @@ from reminders.wallclock import (
     parse_time_range,
 )
 
-__all__ = ["Announcement", "DraftMeeting", "read_announcement", "render_meetings_file", "slug"]
+__all__ = ["Announcement", "DraftMeeting", "read_announcement", "render_meetings_file"]
 
 _LINE = re.compile(r"^\s*(?P<city>[A-Z][A-Za-z.'\- ]{1,40}?)\s*:\s*(?P<rest>\S.*)$")
 _DATELINE = re.compile(r"(?<!\d)(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})(?!\d)")
@@ -64,11 +64,6 @@ class Announcement:
     year: int | None
     meetings: tuple[DraftMeeting, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
-
-
-def slug(text: str) -> str:
-    """Make an id part from a city name: ``New Bedford`` -> ``new-bedford``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def read_announcement(text: str, path: Path | str, year: int | None = None) -> Announcement:

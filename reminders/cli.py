@@ -1,12 +1,15 @@
 """The command line: parse arguments, call one core function, print its result.
 
 Every :class:`~reminders.errors.ReminderError` is shown here as a message on
-stderr with its exit code; no other module prints or exits.
+stderr with its exit code; no other module prints or exits. This is also the
+one place that reads the real clock: ``--now`` replaces it for replays.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from reminders.announcement import read_announcement, render_meetings_file
 from reminders.errors import DataError, Problem, ReminderError
 from reminders.files import write_atomically
 from reminders.meetings import load_series, zone_named
+from reminders.settings import Settings, find_settings, load_settings
 from reminders.tables import meeting_rows, render_table
 
 __all__ = ["cli", "main"]
@@ -35,10 +39,55 @@ class _Group(click.Group):
             ctx.exit(error.exit_code)
 
 
+@dataclass(slots=True)
+class _Context:
+    """What the global options decide, read lazily so `import` needs no settings."""
+
+    config: Path | None
+
+    def settings(self, **overrides: Any) -> Settings:
+        cwd = Path.cwd()
+        return load_settings(find_settings(self.config, cwd), cwd, **overrides)
+
+
+class _Instant(click.ParamType):  # type: ignore[type-arg]
+    """An ISO 8601 date-time with an offset or a zone: ``2011-02-23T09:05-05:00``."""
+
+    name = "ISO-DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO date-time such as 2011-02-23T09:05-05:00")
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} needs an offset or Z, such as 2011-02-23T09:05-05:00")
+        return parsed
+
+
+INSTANT = _Instant()
+
+
+def _now(value: datetime | None) -> datetime:
+    return value if value is not None else datetime.now(UTC)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reminders")
-def cli() -> None:
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file (default: $REMINDERS_CONFIG, then ./reminders.toml).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
     """Publish a meeting series as a calendar feed and send reminder emails."""
+    ctx.obj = _Context(config=config)
+
+
+pass_context = click.make_pass_decorator(_Context)
 
 
 @cli.command()
@@ -46,15 +95,56 @@ def cli() -> None:
     "--meetings",
     "meetings_path",
     type=click.Path(path_type=Path),
-    default=Path("data/meetings.toml"),
-    show_default=True,
-    help="The meetings file to check.",
+    help="The meetings file to check (default: from the settings).",
 )
-def check(meetings_path: Path) -> None:
+@pass_context
+def check(context: _Context, meetings_path: Path | None) -> None:
     """Validate the meetings file and print its meetings."""
-    series = load_series(meetings_path)
+    series = load_series(meetings_path or context.settings().meetings)
     click.echo(f"{series.name}: {len(series)} meetings")
     click.echo(render_table(MEETING_HEADER, meeting_rows(series)))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write (default: the settings' public folder).",
+)
+@click.option("--now", type=INSTANT, help="Pretend it is this moment (for replays).")
+@pass_context
+def build(context: _Context, out: Path | None, now: datetime | None) -> None:
+    """Write the feeds, one .ics per meeting and the landing page."""
+    from reminders.publish import build as build_site
+
+    result = build_site(context.settings(), _now(now), out)
+    click.echo(
+        f"{result.folder}: {result.files} files, {len(result.written)} written, "
+        f"{len(result.removed)} removed, {len(result.revised)} events revised"
+    )
+    for name in result.written:
+        click.echo(f"  wrote {name}")
+    for name in result.removed:
+        click.echo(f"  removed {name}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@pass_context
+def serve(context: _Context, host: str, port: int) -> None:
+    """Serve the public folder (for local use; production uses a static web server)."""
+    from reminders.web import make_server
+
+    settings = context.settings()
+    server = make_server(settings.public, host, port)
+    click.echo(f"serving {settings.public} at http://{host}:{server.server_port}/", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @cli.command(name="import")
@@ -92,9 +182,8 @@ def import_(
     except ValueError as error:
         raise DataError([Problem(path="--timezone", line=None, message=str(error))]) from None
     except OSError as error:
-        raise DataError(
-            [Problem(path=announcement, line=None, message=f"cannot read: {error}")]
-        ) from None
+        message = f"cannot read: {error.strerror}"
+        raise DataError([Problem(path=announcement, line=None, message=message)]) from None
     result = read_announcement(text, announcement, year)
     if result.problems:
         raise DataError(result.problems)

@@ -8,9 +8,10 @@ Whether a venue is still "to be determined" is decided here and only here.
 
 from __future__ import annotations
 
-import difflib
 import enum
+import hashlib
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -20,10 +21,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminders.errors import DataError, Problem
-from reminders.tomlsource import TomlDocument, read_toml
+from reminders.tomlsource import TomlDocument, read_toml, unknown_key
 from reminders.wallclock import WallClockError, parse_date, parse_time, to_instant
 
-__all__ = ["Meeting", "Series", "Status", "is_tbd", "load_series", "zone_named"]
+__all__ = ["Meeting", "Series", "Status", "is_tbd", "load_series", "slug", "zone_named"]
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)
@@ -55,6 +56,14 @@ class Status(enum.StrEnum):
 
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+
+
+def slug(text: str) -> str:
+    """Make an id or file name part from a name: ``New Bedford`` -> ``new-bedford``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    made = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    # A name in a script with no ASCII letters still needs a stable, distinct file name.
+    return made or "x-" + hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def is_tbd(venue: str | None) -> bool:
@@ -170,7 +179,7 @@ class _Reader:
         data = self.doc.data
         for key in data:
             if key not in ("calendar", "meeting"):
-                self.report(_unknown("section", key, ("calendar", "meeting")), key=key)
+                self.report(unknown_key("section", key, ("calendar", "meeting")), key=key)
         calendar = data.get("calendar")
         if not isinstance(calendar, dict):
             self.report("missing [calendar] section with name, timezone and domain")
@@ -234,7 +243,7 @@ class _Reader:
         status = self.status(item, where, label)
         venue = self.text(item, "venue", *where, label=label)
         values = {k: self.text(item, k, *where, label=label) for k in ("room", "address", "notes")}
-        title = self.text(item, "title", *where, label=label) or f"{series_name}: {city}"
+        title = self.text(item, "title", *where, label=label) or f"{series_name} – {city}"
         if len(self.problems) > before or start is None or end is None:
             return None
         return Meeting(
@@ -415,11 +424,5 @@ class _Reader:
         for key in table:
             if key not in known:
                 self.report(
-                    f"{label or f'[{name}]'}: {_unknown('field', key, known)}", name, index, key
+                    f"{label or f'[{name}]'}: {unknown_key('field', key, known)}", name, index, key
                 )
-
-
-def _unknown(kind: str, key: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
-    return f"unknown {kind} '{key}'{hint}"

@@ -10,6 +10,7 @@ header when a key is written in a form it does not follow (dotted keys, say).
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 
 from reminders.errors import DataError, Problem
 
-__all__ = ["SourceMap", "TomlDocument", "read_toml"]
+__all__ = ["SourceMap", "TomlDocument", "read_toml", "unknown_key"]
 
 _ARRAY_TABLE = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.\-]+)\s*\]\]")
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"]+)\s*\]")
@@ -122,3 +123,10 @@ def _explain_date(line: str) -> str | None:
         except ValueError as error:
             return f"impossible date {match.group(0)} ({error})"
     return None
+
+
+def unknown_key(kind: str, key: str, known: tuple[str, ...]) -> str:
+    """Say that ``key`` is unknown, suggesting the closest known one (for typos)."""
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
+    return f"unknown {kind} '{key}'{hint}"

@@ -46,3 +46,22 @@ def run_cli(*args: str | Path, cwd: Path = ROOT, **env: str) -> subprocess.Compl
         text=True,
         timeout=120,
     )
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A folder with its own settings file and a copy of the bundled meetings."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "meetings.toml").write_text(MEETINGS.read_text(encoding="utf-8"))
+    (tmp_path / "reminders.toml").write_text(
+        f'templates = "{ROOT / "templates"}"\nbase_url = "https://example.org/meetings/"\n'
+    )
+    return tmp_path
+
+
+def edit_meetings(workspace: Path, old: str, new: str) -> None:
+    """Change the workspace's meetings file by one replacement."""
+    path = workspace / "data" / "meetings.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -93,7 +93,7 @@ def test_every_way_of_saying_venue_unknown_means_tbd(
 
 
 def test_default_title_comes_from_calendar_and_city(meetings_file: WriteMeetings) -> None:
-    assert load_series(meetings_file(WORCESTER)).meetings[0].title == "Test meetings: Worcester"
+    assert load_series(meetings_file(WORCESTER)).meetings[0].title == "Test meetings – Worcester"
 
 
 def test_meeting_overrides_the_calendar_timezone(meetings_file: WriteMeetings) -> None:

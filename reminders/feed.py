@@ -1,0 +1,156 @@
+"""The iCalendar feed: what a calendar shows of each meeting, and the files.
+
+Built with the icalendar library. Output depends only on the series, the
+stored revisions and the options (no random UID, no build time), so two
+builds of the same data give the same bytes and calendars see no change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress, vDuration, vUri
+
+from reminders import __version__
+from reminders.links import feed_url, meeting_page_url
+from reminders.meetings import Meeting, Series
+from reminders.revisions import Revision
+from reminders.zones import vtimezone
+
+__all__ = [
+    "PRODID",
+    "FeedOptions",
+    "Shown",
+    "calendar_bytes",
+    "fingerprint",
+    "series_feed",
+    "shown",
+]
+
+PRODID = f"-//reminders//reminders {__version__}//EN"
+TBD_LOCATION = "Location to be announced"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedOptions:
+    """Settings that shape the feed."""
+
+    base_url: str
+    refresh: timedelta = timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Shown:
+    """What a calendar shows of one meeting; its hash decides SEQUENCE bumps."""
+
+    summary: str
+    location: str
+    description: str
+    url: str
+    status: str
+    start: str
+    end: str
+    zone: str
+
+
+def shown(meeting: Meeting, options: FeedOptions) -> Shown:
+    """Say what a calendar should show of ``meeting``."""
+    page = meeting_page_url(options.base_url, meeting)
+    paragraphs = [meeting.notes or ""]
+    if meeting.cancelled:
+        paragraphs.append("This meeting is cancelled.")
+    elif meeting.venue_tbd:
+        paragraphs.append("The location will be announced; this entry updates when it is.")
+    paragraphs.append(f"Details and updates: {page}")
+    return Shown(
+        summary=f"Cancelled: {meeting.title}" if meeting.cancelled else meeting.title,
+        location=meeting.location or TBD_LOCATION,
+        description="\n\n".join(p for p in paragraphs if p),
+        url=page,
+        status="CANCELLED"
+        if meeting.cancelled
+        else "TENTATIVE"
+        if meeting.venue_tbd
+        else "CONFIRMED",
+        start=meeting.start.isoformat(),
+        end=meeting.end.isoformat(),
+        zone=meeting.zone.key,
+    )
+
+
+def fingerprint(view: Shown) -> str:
+    """Hash what a calendar shows, stably across runs and Python versions."""
+    text = json.dumps(asdict(view), sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _event(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> Event:
+    event = Event()
+    event.add("uid", f"{meeting.id}@{series.domain}")
+    event.add("dtstamp", revision.modified.astimezone(UTC))
+    event.add("last-modified", revision.modified.astimezone(UTC))
+    event.add("sequence", revision.sequence)
+    event.add("dtstart", meeting.start)
+    event.add("dtend", meeting.end)
+    event.add("summary", view.summary)
+    event.add("location", view.location)
+    event.add("description", view.description)
+    event.add("url", vUri(view.url), parameters={"VALUE": "URI"})
+    organizer = vCalAddress(f"mailto:{series.organizer_email}")
+    organizer.params["CN"] = series.organizer_name
+    event.add("organizer", organizer)
+    event.add("status", view.status)
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def calendar_bytes(
+    series: Series,
+    meetings: Iterable[Meeting],
+    revisions: Mapping[str, Revision],
+    options: FeedOptions,
+    *,
+    name: str,
+    source: str,
+) -> bytes:
+    """Serialize meetings as one VCALENDAR (METHOD:PUBLISH), CRLF, folded, UTF-8."""
+    chosen = list(meetings)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    if series.description:
+        cal.add("description", series.description)
+        cal.add("x-wr-caldesc", series.description)
+    cal.add("x-wr-timezone", series.timezone.key)
+    cal.add("refresh-interval", vDuration(options.refresh), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(options.refresh))
+    cal.add("source", vUri(source), parameters={"VALUE": "URI"})
+    cal.add("url", vUri(options.base_url), parameters={"VALUE": "URI"})
+    for zone, instants in _zone_spans(series, chosen).items():
+        cal.add_component(vtimezone(zone, min(instants).date(), max(instants).date()))
+    for meeting in chosen:
+        cal.add_component(_event(meeting, shown(meeting, options), revisions[meeting.id], series))
+    return bytes(cal.to_ical())
+
+
+def _zone_spans(series: Series, meetings: list[Meeting]) -> dict[ZoneInfo, list[datetime]]:
+    """The instants each zone must cover (an empty feed still names X-WR-TIMEZONE's zone)."""
+    spans: dict[ZoneInfo, list[datetime]] = {}
+    for meeting in meetings:
+        spans.setdefault(meeting.zone, []).extend((meeting.start, meeting.end))
+    return spans or {series.timezone: [datetime(2000, 1, 1, tzinfo=series.timezone)]}
+
+
+def series_feed(series: Series, revisions: Mapping[str, Revision], options: FeedOptions) -> bytes:
+    """The whole series as a subscribable feed."""
+    url = feed_url(options.base_url)
+    return calendar_bytes(series, series, revisions, options, name=series.name, source=url)

@@ -1,0 +1,107 @@
+"""Every public URL: the feed files, and one-click links into calendar services.
+
+All are pure functions of the base URL and a meeting, shared by the landing
+page and the emails so that both always point at the same places. Query
+values are percent-encoded with ``urllib.parse``; nothing here redirects
+through a third party or carries a subscriber's address.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
+
+from reminders.meetings import Meeting
+
+__all__ = [
+    "city_feed_url",
+    "feed_url",
+    "google_event_url",
+    "google_subscribe_url",
+    "map_url",
+    "meeting_ics_url",
+    "meeting_page_url",
+    "outlook_event_url",
+    "outlook_subscribe_url",
+    "webcal_url",
+]
+
+FEED = "meetings.ics"
+
+
+def feed_url(base_url: str) -> str:
+    """The subscribable feed of the whole series."""
+    return urljoin(base_url, FEED)
+
+
+def meeting_ics_url(base_url: str, meeting: Meeting) -> str:
+    """One meeting's own .ics file."""
+    return urljoin(base_url, f"meetings/{quote(meeting.id)}.ics")
+
+
+def city_feed_url(base_url: str, slug: str) -> str:
+    """The subscribable feed of one city's meetings."""
+    return urljoin(base_url, f"cities/{quote(slug)}.ics")
+
+
+def meeting_page_url(base_url: str, meeting: Meeting) -> str:
+    """The meeting's entry on the landing page."""
+    return f"{base_url}#{quote(meeting.id)}"
+
+
+def webcal_url(url: str) -> str:
+    """The ``webcal://`` form of a feed URL, which calendar apps open as a subscription."""
+    parts = urlsplit(url)
+    return urlunsplit(("webcal", *parts[1:]))
+
+
+def google_subscribe_url(url: str) -> str:
+    """Google Calendar's "add by URL" link for a feed."""
+    return "https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal_url(url)})
+
+
+def outlook_subscribe_url(url: str, name: str, service: str = "live") -> str:
+    """Outlook's ``addfromweb`` link: ``live`` for Outlook.com, ``office`` for Microsoft 365."""
+    host = {"live": "outlook.live.com", "office": "outlook.office.com"}[service]
+    return f"https://{host}/calendar/0/addfromweb?" + urlencode({"url": url, "name": name})
+
+
+def _location(meeting: Meeting) -> str:
+    return meeting.location or "Location to be announced"
+
+
+def google_event_url(meeting: Meeting, details: str) -> str:
+    """Google Calendar's "add this event" template link."""
+    span = "/".join(f"{t.astimezone(UTC):%Y%m%dT%H%M%SZ}" for t in (meeting.start, meeting.end))
+    query = {
+        "action": "TEMPLATE",
+        "text": meeting.title,
+        "dates": span,
+        "ctz": meeting.zone.key,
+        "details": details,
+        "location": _location(meeting),
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_event_url(meeting: Meeting, details: str, service: str = "live") -> str:
+    """Outlook's "add this event" compose link."""
+    host = {"live": "outlook.live.com", "office": "outlook.office.com"}[service]
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": meeting.title,
+        "startdt": meeting.start.isoformat(),
+        "enddt": meeting.end.isoformat(),
+        "location": _location(meeting),
+        "body": details,
+    }
+    return f"https://{host}/calendar/0/deeplink/compose?" + urlencode(query)
+
+
+def map_url(meeting: Meeting) -> str | None:
+    """An OpenStreetMap search for the meeting's address (or venue and city)."""
+    if meeting.venue_tbd:
+        return None
+    place = meeting.address or f"{meeting.venue}, {meeting.city}"
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": place})

@@ -1,0 +1,124 @@
+"""Building the public folder: the feeds, one .ics per meeting, the landing page.
+
+:func:`site_files` is pure (the series, revisions and templates in, file
+contents out); :func:`publish` writes only the files whose bytes changed and
+removes the .ics files of meetings and cities that are gone. :func:`build`
+runs the two around the revision bookkeeping in the state database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, TemplateError
+
+from reminders.errors import ReminderError
+from reminders.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
+from reminders.files import write_atomically
+from reminders.links import city_feed_url, meeting_ics_url
+from reminders.meetings import Series, load_series, slug
+from reminders.pages import landing_page, web_environment
+from reminders.revisions import Revision, load_revisions, revise, save_revisions
+from reminders.settings import Settings
+from reminders.state import open_state
+
+__all__ = ["BuildResult", "build", "publish", "site_files"]
+
+# Folders whose every .ics file the build owns, and may remove.
+OWNED_FOLDERS = ("meetings", "cities")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    """What a build did."""
+
+    folder: Path
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    revised: tuple[str, ...]
+    files: int
+
+
+def feed_options(settings: Settings) -> FeedOptions:
+    """The feed's options from the operator settings."""
+    return FeedOptions(base_url=settings.base_url, refresh=settings["feed.refresh"])
+
+
+def site_files(
+    series: Series, revisions: Mapping[str, Revision], options: FeedOptions, env: Environment
+) -> dict[str, bytes]:
+    """Every file of the public folder, by path relative to it."""
+    files = {"meetings.ics": series_feed(series, revisions, options)}
+    for meeting in series:
+        files[f"meetings/{meeting.id}.ics"] = calendar_bytes(
+            series,
+            [meeting],
+            revisions,
+            options,
+            name=meeting.title,
+            source=meeting_ics_url(options.base_url, meeting),
+        )
+    for city in series.cities:
+        files[f"cities/{slug(city)}.ics"] = calendar_bytes(
+            series,
+            [m for m in series if m.city == city],
+            revisions,
+            options,
+            name=f"{series.name} – {city}",
+            source=city_feed_url(options.base_url, slug(city)),
+        )
+    try:
+        files["index.html"] = landing_page(env, series, options).encode("utf-8")
+        files["style.css"] = env.get_template("style.css").render().encode("utf-8")
+    except TemplateError as error:
+        raise ReminderError(f"templates/web: {error}") from None
+    return files
+
+
+def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
+    """Write the files that changed and remove owned .ics files no longer built."""
+    written = []
+    for name, data in sorted(files.items()):
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            write_atomically(path, data)
+            written.append(name)
+    removed = []
+    for owned in OWNED_FOLDERS:
+        for path in sorted((folder / owned).glob("*.ics")):
+            name = path.relative_to(folder).as_posix()
+            if name not in files:
+                path.unlink()
+                removed.append(name)
+    return written, removed
+
+
+def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildResult:
+    """Rebuild the public folder from the meetings file, bumping changed events."""
+    series = load_series(settings.meetings)
+    options = feed_options(settings)
+    env = web_environment(settings.templates)
+    connection = open_state(settings.state)
+    try:
+        previous = load_revisions(connection)
+        prints = {m.id: fingerprint(shown(m, options)) for m in series}
+        revisions = revise(prints, previous, now)
+        revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
+        # Revisions are stored before files are written: a crash in between rewrites the
+        # same bytes next time, never a lower SEQUENCE.
+        save_revisions(connection, (revisions[key] for key in revised))
+    finally:
+        connection.close()
+    folder = out or settings.public
+    files = site_files(series, revisions, options, env)
+    written, removed = publish(files, folder)
+    return BuildResult(
+        folder=folder,
+        written=tuple(written),
+        removed=tuple(removed),
+        revised=tuple(revised),
+        files=len(files),
+    )

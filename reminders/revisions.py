@@ -1,0 +1,75 @@
+"""Each meeting's revision in calendars: SEQUENCE and LAST-MODIFIED.
+
+A calendar app replaces the event it holds only when the SEQUENCE goes up, so
+a build compares each meeting's fingerprint (a hash of what a calendar shows)
+with the stored one: a change bumps SEQUENCE and stamps the moment; no change
+keeps both, so building twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from reminders.state import transaction
+
+__all__ = ["Revision", "load_revisions", "revise", "save_revisions"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    """What the feed says of one meeting's version."""
+
+    meeting_id: str
+    fingerprint: str
+    sequence: int
+    modified: datetime
+
+
+def revise(
+    fingerprints: Mapping[str, str], previous: Mapping[str, Revision], now: datetime
+) -> dict[str, Revision]:
+    """Return each meeting's revision, bumped where its fingerprint changed."""
+    stamp = now.astimezone(UTC).replace(microsecond=0)
+    revised: dict[str, Revision] = {}
+    for meeting_id, fingerprint in fingerprints.items():
+        old = previous.get(meeting_id)
+        if old is None:
+            revised[meeting_id] = Revision(
+                meeting_id=meeting_id, fingerprint=fingerprint, sequence=0, modified=stamp
+            )
+        elif old.fingerprint != fingerprint:
+            revised[meeting_id] = replace(
+                old, fingerprint=fingerprint, sequence=old.sequence + 1, modified=stamp
+            )
+        else:
+            revised[meeting_id] = old
+    return revised
+
+
+def load_revisions(connection: sqlite3.Connection) -> dict[str, Revision]:
+    """Read every stored revision, removed meetings' included."""
+    rows = connection.execute("SELECT meeting_id, fingerprint, sequence, modified FROM revision")
+    return {
+        row[0]: Revision(
+            meeting_id=row[0],
+            fingerprint=row[1],
+            sequence=row[2],
+            modified=datetime.fromisoformat(row[3]),
+        )
+        for row in rows
+    }
+
+
+def save_revisions(connection: sqlite3.Connection, revisions: Iterable[Revision]) -> None:
+    """Store revisions in one transaction (a removed meeting's row is kept for its return)."""
+    with transaction(connection):
+        connection.executemany(
+            "INSERT INTO revision (meeting_id, fingerprint, sequence, modified)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+            " fingerprint = excluded.fingerprint, sequence = excluded.sequence,"
+            " modified = excluded.modified",
+            [(r.meeting_id, r.fingerprint, r.sequence, r.modified.isoformat()) for r in revisions],
+        )

@@ -1,0 +1,80 @@
+"""The state database: one SQLite file, its schema migrations, and transactions.
+
+WAL mode lets readers (``reminders status``) run beside the daemon; every
+write happens inside :func:`transaction`. ``PRAGMA user_version`` records how
+many of :data:`MIGRATIONS` have run, so a newer release opens an older file
+and an older release refuses a newer one instead of damaging it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from reminders.errors import ReminderError
+
+__all__ = ["MIGRATIONS", "StateError", "open_state", "transaction"]
+
+# Each entry runs once, in order, in its own transaction; never edit a released one.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "event revisions",
+        """
+        CREATE TABLE revision (
+            meeting_id  TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            sequence    INTEGER NOT NULL,
+            modified    TEXT NOT NULL
+        );
+        """,
+    ),
+)
+
+
+class StateError(ReminderError):
+    """The state database cannot be opened or used."""
+
+
+def open_state(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the state database at ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        _migrate(connection, path)
+    except sqlite3.Error as error:
+        raise StateError(f"{path}: state database: {error}") from None
+    except OSError as error:
+        raise StateError(f"{path}: cannot create the state folder: {error}") from None
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StateError(
+            f"{path}: state database is at schema {version}, newer than this release "
+            f"knows ({len(MIGRATIONS)}); upgrade reminders"
+        )
+    for number, (_name, script) in enumerate(MIGRATIONS[version:], start=version + 1):
+        with transaction(connection):
+            for statement in script.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number}")
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run a block as one write transaction: all of it is committed, or none."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

@@ -1,0 +1,117 @@
+"""The landing page: every field escaped, every link the right URL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from reminders.publish import build
+from reminders.settings import load_settings
+from tests.conftest import edit_meetings
+
+HOSTILE = '<script>alert(\\"x\\")</script> & \'Friends\' \\"Hall\\"'
+
+
+class Page(HTMLParser):
+    """Collects links, script elements and the text of each meeting article."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: dict[str, str] = {}
+        self.scripts = 0
+        self.text: list[str] = []
+        self._href: str | None = None
+        self.ids: list[str] = []
+        self.landmarks: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        self.scripts += tag == "script"
+        if tag in ("header", "main", "footer", "h1"):
+            self.landmarks.add(tag)
+        if tag == "a":
+            self._href = values.get("href")
+        if tag == "article" and values.get("id"):
+            self.ids.append(str(values["id"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._href = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._href is not None and data.strip():
+            self.links.setdefault(data.strip(), self._href)
+
+
+def render(workspace: Path) -> tuple[str, Page]:
+    settings = load_settings(workspace / "reminders.toml", workspace)
+    build(settings, datetime(2011, 2, 15, tzinfo=UTC))
+    html = (settings.public / "index.html").read_text(encoding="utf-8")
+    page = Page()
+    page.feed(html)
+    return html, page
+
+
+def test_hostile_title_and_venue_are_escaped(workspace: Path) -> None:
+    edit_meetings(workspace, 'venue = "Worcester Public Library"',
+                  f'venue = "{HOSTILE}"\ntitle = "{HOSTILE}"')  # fmt: skip
+    html, page = render(workspace)
+    assert "<script>" not in html
+    assert page.scripts == 0
+    assert "&lt;script&gt;" in html
+    assert "&amp; &#39;Friends&#39; &#34;Hall&#34;" in html
+    # The reader sees the text exactly as written.
+    assert '<script>alert("x")</script> & \'Friends\' "Hall"' in "".join(page.text)
+
+
+def test_meetings_listed_by_date_with_tbd_said_plainly(workspace: Path) -> None:
+    html, page = render(workspace)
+    assert page.ids[0] == "2011-02-26-worcester"
+    assert page.ids == sorted(page.ids)
+    assert len(page.ids) == 10
+    assert html.count("Location to be announced") == 7
+    assert "Saturday, February 26, 2011" in html
+    assert "Eastern Time" in html
+    assert {"header", "main", "footer", "h1"} <= page.landmarks
+
+
+def test_subscribe_links_are_the_right_urls(workspace: Path) -> None:
+    _, page = render(workspace)
+    feed = "https://example.org/meetings/meetings.ics"
+    assert page.links["Apple Calendar or Outlook on your computer"] == (
+        "webcal://example.org/meetings/meetings.ics"
+    )
+    google = urlsplit(page.links["Google Calendar"])
+    assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com",
+                                                           "/calendar/r")  # fmt: skip
+    assert parse_qs(google.query) == {"cid": ["webcal://example.org/meetings/meetings.ics"]}
+    for label, host in (
+        ("Outlook.com", "outlook.live.com"),
+        ("Microsoft 365", "outlook.office.com"),
+    ):
+        link = urlsplit(page.links[label])
+        assert (link.netloc, link.path) == (host, "/calendar/0/addfromweb")
+        assert parse_qs(link.query)["url"] == [feed]
+
+
+def test_per_meeting_links_are_the_right_urls(workspace: Path) -> None:
+    _, page = render(workspace)
+    google = urlsplit(page.links["Add to Google Calendar"])
+    query = parse_qs(google.query)
+    assert google.netloc == "calendar.google.com"
+    assert query["action"] == ["TEMPLATE"]
+    assert query["dates"] == ["20110226T190000Z/20110226T210000Z"]
+    assert query["ctz"] == ["America/New_York"]
+    assert query["location"] == ["Worcester Public Library, 3 Salem Square, Worcester"]
+    outlook = parse_qs(urlsplit(page.links["Add to Outlook"]).query)
+    assert outlook["startdt"] == ["2011-02-26T14:00:00-05:00"]
+    assert outlook["rru"] == ["addevent"]
+    assert page.links["Download the event (.ics)"] == (
+        "https://example.org/meetings/meetings/2011-02-26-worcester.ics"
+    )
+    osm = urlsplit(page.links["Map of Worcester Public Library"])
+    assert osm.netloc == "www.openstreetmap.org"
+    assert parse_qs(osm.query)["query"] == ["3 Salem Square, Worcester"]

@@ -1,0 +1,104 @@
+"""The operator settings file: defaults, relative paths, precedence, errors with lines."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from reminders.errors import ConfigError
+from reminders.settings import find_settings, load_settings
+from tests.conftest import ROOT, run_cli
+
+
+def test_without_a_file_every_default_works_from_the_current_folder(tmp_path: Path) -> None:
+    settings = load_settings(None, tmp_path)
+    assert settings.meetings == tmp_path / "data" / "meetings.toml"
+    assert settings.state == tmp_path / "var" / "state.db"
+    assert settings.public == tmp_path / "public"
+    assert settings.base_url == "http://localhost:8000/"
+    assert settings["reminders.offsets"] == (timedelta(days=3),)
+    assert settings["reminders.send_time"] == time(9)
+    assert settings["feed.refresh"] == timedelta(hours=6)
+
+
+def test_paths_are_relative_to_the_settings_file(tmp_path: Path) -> None:
+    config = tmp_path / "etc" / "reminders.toml"
+    config.parent.mkdir()
+    config.write_text('meetings = "../m.toml"\nstate = "/srv/state.db"\n')
+    settings = load_settings(config, Path("/elsewhere"))
+    assert settings.meetings == tmp_path / "m.toml"
+    assert settings.state == Path("/srv/state.db")
+
+
+def test_base_url_gets_its_trailing_slash(tmp_path: Path) -> None:
+    config = tmp_path / "reminders.toml"
+    config.write_text('base_url = "https://example.org/meetings"\n')
+    assert load_settings(config, tmp_path).base_url == "https://example.org/meetings/"
+
+
+def test_option_beats_environment_beats_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "reminders.toml").write_text("")
+    monkeypatch.delenv("REMINDERS_CONFIG", raising=False)
+    assert find_settings(None, tmp_path) == tmp_path / "reminders.toml"
+    monkeypatch.setenv("REMINDERS_CONFIG", "/from/env.toml")
+    assert find_settings(None, tmp_path) == Path("/from/env.toml")
+    assert find_settings(Path("/from/option.toml"), tmp_path) == Path("/from/option.toml")
+
+
+def test_no_file_anywhere_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REMINDERS_CONFIG", raising=False)
+    assert find_settings(None, tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('meetngs = "x.toml"\n', 1, "unknown key 'meetngs' (did you mean 'meetings'?)"),
+        ('[reminders]\noffset = ["3 days"]\n', 2, "unknown [reminders] key 'offset'"),
+        ('[feed]\nrefresh = "6 hours"\n', 2, "feed.refresh: '6 hours' is not an RFC 5545"),
+        ('[feed]\nrefresh = "PT1M"\n', 2, "too short"),
+        ('base_url = "ftp://example.org/"\n', 1, "base_url: 'ftp://example.org/' must be"),
+        ('[reminders]\noffsets = ["3 dayz"]\n', 2, "reminders.offsets: '3 dayz' is not a dur"),
+        ('[reminders]\nsend_time = "9"\n', 2, "reminders.send_time: '9' is ambiguous"),
+        ('[notices]\naudience = "everyone"\n', 2, "notices.audience: must be one of"),
+        ("[mail]\nmax_per_minute = -5\n", 2, "mail.max_per_minute: must be a whole number"),
+        ("state = \n", 1, "not valid TOML"),
+    ],
+)
+def test_bad_settings_are_named_with_file_and_line(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    config = tmp_path / "reminders.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, tmp_path)
+    [problem] = caught.value.problems
+    assert problem.line == line
+    assert message in problem.message
+
+
+def test_bundled_settings_file_is_valid_and_matches_the_defaults() -> None:
+    bundled = load_settings(ROOT / "reminders.toml", ROOT)
+    defaults = load_settings(None, ROOT)
+    assert bundled.values == defaults.values
+
+
+def test_cli_reports_a_bad_settings_file_without_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "reminders.toml"
+    config.write_text("[mail]\nfrom = 5\n")
+    result = run_cli("--config", config, "check")
+    assert result.returncode == 1
+    assert f"{config}:2: mail.from: must be a non-empty string" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_environment_variable_selects_the_settings_file(tmp_path: Path) -> None:
+    config = tmp_path / "reminders.toml"
+    config.write_text(f'meetings = "{ROOT / "data" / "meetings.toml"}"\n')
+    result = run_cli("check", cwd=tmp_path, REMINDERS_CONFIG=str(config))
+    assert result.returncode == 0, result.stderr
+    assert "10 meetings" in result.stdout
