@@ -8,6 +8,8 @@ one place that reads the real clock: ``--now`` replaces it for replays.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,14 +97,136 @@ pass_context = click.make_pass_decorator(_Context)
     "--meetings",
     "meetings_path",
     type=click.Path(path_type=Path),
-    help="The meetings file to check (default: from the settings).",
+    help="Check only this meetings file.",
 )
 @pass_context
 def check(context: _Context, meetings_path: Path | None) -> None:
-    """Validate the meetings file and print its meetings."""
-    series = load_series(meetings_path or context.settings().meetings)
+    """Validate the settings, meetings, subscribers and templates; print the meetings."""
+    if meetings_path is not None:
+        series = load_series(meetings_path)
+    else:
+        from reminders.checks import check_all
+
+        settings = context.settings()
+        series, subscribers = check_all(settings)
+        click.echo(f"{settings.path('subscribers')}: {subscribers} subscribers")
     click.echo(f"{series.name}: {len(series)} meetings")
     click.echo(render_table(MEETING_HEADER, meeting_rows(series)))
+
+
+@cli.command()
+@click.option("--now", type=INSTANT, help="Pretend it is this moment (for replays).")
+@click.option(
+    "--days",
+    default=14,
+    show_default=True,
+    type=click.IntRange(0, 3660),
+    help="Also list the reminders scheduled this many days ahead.",
+)
+@pass_context
+def plan(context: _Context, now: datetime | None, days: int) -> None:
+    """Show the reminders due now and scheduled later, and the meetings skipped."""
+    from reminders.report import plan_report
+
+    click.echo(plan_report(context.settings(), _now(now), days))
+
+
+@cli.command()
+@click.option("--now", type=INSTANT, help="Pretend it is this moment (for replays).")
+@click.option("--dry-run", is_flag=True, help="Say what would be sent; send nothing.")
+@pass_context
+def send(context: _Context, now: datetime | None, dry_run: bool) -> None:
+    """Send the reminders that are due."""
+    from reminders.sending import send_due
+    from reminders.transport import TransportError
+
+    settings = context.settings()
+    with _progress() as progress:
+        report = send_due(settings, _now(now), dry_run=dry_run, progress=progress)
+    verb = "would send" if dry_run else "sent"
+    count = report.due if dry_run else report.sent
+    click.echo(
+        f"{verb} {count} of {report.due} due; {report.failed} failed, {report.retry} to retry later"
+    )
+    for skip in report.skipped:
+        click.echo(f"  skipped {skip.meeting.id}: {skip.reason}")
+    if report.stopped and not report.stopped.startswith("asked"):
+        raise TransportError(report.stopped)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on a terminal; nothing when output goes to a file or a log."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=0, label="sending", file=sys.stderr) as bar:
+
+        def advance(count: int) -> None:
+            bar.pos = count
+            bar.render_progress()
+
+        yield advance
+
+
+@cli.command()
+@click.argument("meeting_id")
+@click.option("--offset", default="3 days", show_default=True, help="Which reminder.")
+@click.option("--to", "address", help="Render for this subscriber (or a sample person).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write an .eml file instead of printing.",
+)
+@click.option("--now", type=INSTANT, help="Pretend it is this moment.")
+@pass_context
+def preview(
+    context: _Context,
+    meeting_id: str,
+    offset: str,
+    address: str | None,
+    out: Path | None,
+    now: datetime | None,
+) -> None:
+    """Render one reminder message, to check the templates."""
+    from reminders.report import preview_message
+
+    data = preview_message(context.settings(), meeting_id, offset, address, _now(now))
+    if out is None:
+        click.echo(data.decode("utf-8", "replace"), nl=False)
+    else:
+        write_atomically(out, data)
+        click.echo(f"wrote {out}", err=True)
+
+
+@cli.command()
+@pass_context
+def status(context: _Context) -> None:
+    """Count, per meeting, the reminders sent, failed, pending and suppressed."""
+    from reminders.report import status_report
+
+    click.echo(status_report(context.settings(), datetime.now(UTC)))
+
+
+@cli.command()
+@click.argument("address")
+@pass_context
+def unsubscribe(context: _Context, address: str) -> None:
+    """Stop all mail to ADDRESS, for good."""
+    from reminders.ledger import suppress
+    from reminders.state import open_state
+    from reminders.subscribers import parse_address
+
+    try:
+        parse_address(address)
+    except ValueError as error:
+        raise DataError([Problem(path="ADDRESS", line=None, message=str(error))]) from None
+    connection = open_state(context.settings().state)
+    try:
+        added = suppress(connection, address, "by hand", datetime.now(UTC))
+    finally:
+        connection.close()
+    click.echo("unsubscribed" if added else "already unsubscribed")
 
 
 @cli.command()

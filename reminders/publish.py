@@ -19,13 +19,21 @@ from reminders.errors import ReminderError
 from reminders.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
 from reminders.files import write_atomically
 from reminders.links import city_feed_url, meeting_ics_url
-from reminders.meetings import Series, load_series, slug
+from reminders.meetings import Meeting, Series, load_series, slug
 from reminders.pages import landing_page, web_environment
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.settings import Settings
 from reminders.state import open_state
 
-__all__ = ["BuildResult", "build", "publish", "site_files"]
+__all__ = [
+    "BuildResult",
+    "build",
+    "current_revisions",
+    "feed_options",
+    "meeting_calendar",
+    "publish",
+    "site_files",
+]
 
 # Folders whose every .ics file the build owns, and may remove.
 OWNED_FOLDERS = ("meetings", "cities")
@@ -53,14 +61,7 @@ def site_files(
     """Every file of the public folder, by path relative to it."""
     files = {"meetings.ics": series_feed(series, revisions, options)}
     for meeting in series:
-        files[f"meetings/{meeting.id}.ics"] = calendar_bytes(
-            series,
-            [meeting],
-            revisions,
-            options,
-            name=meeting.title,
-            source=meeting_ics_url(options.base_url, meeting),
-        )
+        files[f"meetings/{meeting.id}.ics"] = meeting_calendar(series, meeting, revisions, options)
     for city in series.cities:
         files[f"cities/{slug(city)}.ics"] = calendar_bytes(
             series,
@@ -76,6 +77,30 @@ def site_files(
     except TemplateError as error:
         raise ReminderError(f"templates/web: {error}") from None
     return files
+
+
+def meeting_calendar(
+    series: Series, meeting: Meeting, revisions: Mapping[str, Revision], options: FeedOptions
+) -> bytes:
+    """One meeting's own .ics: the download, and the email attachment."""
+    source = meeting_ics_url(options.base_url, meeting)
+    return calendar_bytes(series, [meeting], revisions, options, name=meeting.title, source=source)
+
+
+def current_revisions(
+    settings: Settings, series: Series, options: FeedOptions, now: datetime
+) -> tuple[dict[str, Revision], list[str]]:
+    """Bring the stored revisions up to date with the series; return them and the revised ids."""
+    connection = open_state(settings.state)
+    try:
+        previous = load_revisions(connection)
+        prints = {m.id: fingerprint(shown(m, options)) for m in series}
+        revisions = revise(prints, previous, now)
+        revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
+        save_revisions(connection, (revisions[key] for key in revised))
+    finally:
+        connection.close()
+    return revisions, revised
 
 
 def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
@@ -101,17 +126,9 @@ def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildRe
     series = load_series(settings.meetings)
     options = feed_options(settings)
     env = web_environment(settings.templates)
-    connection = open_state(settings.state)
-    try:
-        previous = load_revisions(connection)
-        prints = {m.id: fingerprint(shown(m, options)) for m in series}
-        revisions = revise(prints, previous, now)
-        revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
-        # Revisions are stored before files are written: a crash in between rewrites the
-        # same bytes next time, never a lower SEQUENCE.
-        save_revisions(connection, (revisions[key] for key in revised))
-    finally:
-        connection.close()
+    # Revisions are stored before files are written: a crash in between rewrites the
+    # same bytes next time, never a lower SEQUENCE.
+    revisions, revised = current_revisions(settings, series, options, now)
     folder = out or settings.public
     files = site_files(series, revisions, options, env)
     written, removed = publish(files, folder)

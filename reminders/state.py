@@ -30,6 +30,28 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "delivery ledger and suppressions",
+        """
+        CREATE TABLE delivery (
+            meeting_id  TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            recipient   TEXT NOT NULL,
+            status      TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'retry')),
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            last_error  TEXT,
+            message_id  TEXT,
+            updated     TEXT NOT NULL,
+            retry_after TEXT,
+            PRIMARY KEY (meeting_id, kind, recipient)
+        ) WITHOUT ROWID;
+        CREATE TABLE suppression (
+            recipient TEXT PRIMARY KEY,
+            reason    TEXT NOT NULL,
+            created   TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 
@@ -41,6 +63,8 @@ def open_state(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the state database at ``path``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # The ledger holds subscribers' addresses: readable by the service user alone.
+        path.touch(mode=0o600, exist_ok=True)
         connection = sqlite3.connect(path, isolation_level=None, timeout=10)
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")

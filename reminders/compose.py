@@ -1,0 +1,253 @@
+"""Composing reminder emails: the template context, the templates, the message.
+
+Pure: meeting, subscriber, identity and templates in, an ``EmailMessage`` out.
+One recipient per message. Every header-bound value passes through
+:func:`header_safe`, because the Python of these machines (3.11.7) still lets
+a CR/LF hidden in an encoded word or a trailing newline into headers
+(CVE-2024-6923): control characters, Unicode line separators and encoded-word
+markers never reach a header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from babel.dates import format_date, format_timedelta
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from reminders.errors import DataError, Problem
+from reminders.feed import TBD_LOCATION, FeedOptions, shown
+from reminders.links import (
+    feed_url,
+    google_event_url,
+    map_url,
+    meeting_ics_url,
+    outlook_event_url,
+)
+from reminders.meetings import Meeting, Series
+from reminders.phrasing import day_phrase, time_range_phrase, when_phrase, zone_phrase
+from reminders.subscribers import Subscriber
+from reminders.tokens import make_token, stable_id
+
+__all__ = [
+    "POLICY",
+    "Identity",
+    "Letter",
+    "TemplateProblem",
+    "Templates",
+    "compose",
+    "header_safe",
+    "message_context",
+]
+
+SUBJECT_LIMIT = 150
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
+_ENCODED_WORD = re.compile(r"=\?|\?=")
+KINDS = ("reminder",)
+
+
+class _Policy(EmailPolicy):
+    """SMTP policy that keeps List-Unsubscribe verbatim.
+
+    Its URLs cannot be broken, and the email package would otherwise turn a line
+    longer than 78 characters into encoded words, which no mail client reads as
+    a URL. RFC 5322 allows such a line up to 998 characters; every other header
+    is folded at 78 and every body line stays within 78 (7-bit encodings).
+    """
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if name.lower() in VERBATIM and isinstance(value, str):
+            first, *rest = value.split("\n")
+            lines_safe = all(line.startswith(" ") for line in rest) and value.isascii()
+            if not lines_safe or any(_UNSAFE.search(line) for line in (first, *rest)):
+                raise ValueError(f"unsafe {name} header")
+            return (name, value)
+        return super().header_store_parse(name, value)
+
+
+VERBATIM = frozenset({"list-unsubscribe"})
+POLICY = _Policy(linesep="\r\n", max_line_length=78, refold_source="none")
+
+
+def header_safe(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """Make text fit for one header line: no controls, separators or encoded words."""
+    cleaned = _UNSAFE.sub(" ", text)
+    cleaned = _ENCODED_WORD.sub(lambda m: m.group(0)[0] + " " + m.group(0)[1], cleaned)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+class TemplateProblem(DataError):
+    """An email template is missing or fails to render."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Letter:
+    """A rendered message: subject, plain text and HTML."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class Templates:
+    """The email templates: plain-text ones unescaped, HTML ones autoescaped, both strict."""
+
+    def __init__(self, folder: Path) -> None:
+        loader = FileSystemLoader(folder / "email")
+        common: dict[str, Any] = {
+            "loader": loader,
+            "undefined": StrictUndefined,
+            "keep_trailing_newline": True,
+        }
+        self.text = Environment(autoescape=False, trim_blocks=True, **common)
+        self.html = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, **common)
+        self.folder = folder / "email"
+
+    def render(self, kind: str, context: Mapping[str, Any]) -> Letter:
+        """Render one kind of message (``reminder``, ...) with ``context``."""
+        try:
+            return Letter(
+                subject=self.text.get_template(f"{kind}.subject.j2").render(context),
+                text=self.text.get_template(f"{kind}.txt.j2").render(context),
+                html=self.html.get_template(f"{kind}.html.j2").render(context),
+            )
+        except TemplateError as error:
+            where = getattr(error, "filename", None) or self.folder
+            line = getattr(error, "lineno", None)
+            message = f"{kind} template: {error.message or type(error).__name__}"
+            raise TemplateProblem([Problem(path=where, line=line, message=message)]) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """Who the messages come from, and the list they belong to."""
+
+    sender: Address
+    reply_to: Address | None
+    domain: str
+    list_name: str
+    secret: bytes
+    base_url: str
+
+    @property
+    def list_id(self) -> str:
+        return f"{header_safe(self.list_name, 60)} <reminders.{self.domain}>"
+
+
+def _offset_text(offset: timedelta, locale: str) -> str:
+    return format_timedelta(offset, add_direction=True, locale=locale, threshold=1.5)
+
+
+def message_context(
+    meeting: Meeting,
+    subscriber: Subscriber,
+    offset: timedelta,
+    series: Series,
+    options: FeedOptions,
+    unsubscribe_url: str,
+) -> dict[str, Any]:
+    """The template context documented in the README."""
+    locale = "en"
+    view = shown(meeting, options)
+    return {
+        "meeting": {
+            "id": meeting.id,
+            "title": meeting.title,
+            "city": meeting.city,
+            "venue": meeting.venue,
+            "room": meeting.room,
+            "address": meeting.address,
+            "location": meeting.location or TBD_LOCATION,
+            "notes": meeting.notes,
+            "status": meeting.status.value,
+            "cancelled": meeting.cancelled,
+            "start": meeting.start,
+            "end": meeting.end,
+            "timezone": meeting.zone.key,
+            "when": when_phrase(meeting.start, meeting.end, locale),
+            "day": day_phrase(meeting.start, locale),
+            "day_short": format_date(meeting.start, "EEE, MMM d", locale=locale),
+            "hours": time_range_phrase(meeting.start, meeting.end, locale),
+            "zone_name": zone_phrase(meeting.start, locale),
+        },
+        "subscriber": {"name": subscriber.name, "language": subscriber.language},
+        "offset": {"text": _offset_text(offset, locale), "duration": offset},
+        "links": {
+            "google": google_event_url(meeting, view.description),
+            "outlook": outlook_event_url(meeting, view.description),
+            "ics": meeting_ics_url(options.base_url, meeting),
+            "page": view.url,
+            "map": map_url(meeting),
+            "feed": feed_url(options.base_url),
+        },
+        "series": {
+            "name": series.name,
+            "organizer_name": series.organizer_name,
+            "organizer_email": series.organizer_email,
+        },
+        "unsubscribe_url": unsubscribe_url,
+    }
+
+
+def unsubscribe_url(identity: Identity, address: str) -> tuple[str, str]:
+    """The one-click https URL and the mailto: URL, each with the opaque token."""
+    token = make_token(identity.secret, address, "unsubscribe")
+    https = f"{identity.base_url}unsubscribe?token={quote(token)}"
+    mailto = f"mailto:{identity.sender.addr_spec}?subject={quote('unsubscribe ' + token)}"
+    return https, mailto
+
+
+def message_id(identity: Identity, meeting_id: str, kind: str, recipient: str) -> str:
+    """A Message-ID unique to one delivery, on the configured domain, opaque."""
+    return f"<{stable_id(identity.secret, meeting_id, kind, recipient.lower())}@{identity.domain}>"
+
+
+def compose(
+    letter: Letter,
+    *,
+    identity: Identity,
+    subscriber: Subscriber,
+    meeting: Meeting,
+    kind: str,
+    calendar: bytes,
+    now: datetime,
+) -> EmailMessage:
+    """Build the message: multipart/mixed of text+HTML alternatives and the .ics."""
+    https, mailto = unsubscribe_url(identity, subscriber.email)
+    message = EmailMessage(policy=POLICY)
+    message["From"] = identity.sender
+    message["To"] = Address(header_safe(subscriber.name, 80), addr_spec=subscriber.email)
+    if identity.reply_to is not None:
+        message["Reply-To"] = identity.reply_to
+    message["Subject"] = header_safe(letter.subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(identity, meeting.id, kind, subscriber.email)
+    message["List-Id"] = identity.list_id
+    message["List-Unsubscribe"] = f"<{https}>,\n <{mailto}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(letter.text, cte="quoted-printable")
+    message.add_alternative(letter.html, subtype="html", cte="quoted-printable")
+    message.make_mixed()
+    attachment = EmailMessage(policy=POLICY)
+    attachment.set_content(
+        calendar,
+        maintype="text",
+        subtype="calendar",
+        cte="base64",
+        params={"method": "PUBLISH", "charset": "utf-8"},
+        filename=f"{meeting.id}.ics",
+    )
+    message.attach(attachment)
+    return message

@@ -1,0 +1,171 @@
+"""Deciding who gets which reminder when: a pure function of its inputs and ``now``.
+
+Each meeting has one send window per offset. A day offset ("3 days") opens at
+the configured local send time N days before the meeting, in the meeting's
+zone; an hour or minute offset opens that long before the start. A window
+closes when the next one opens, the last when the meeting starts: a delivery
+whose window has closed is missed, never sent late. So a first start, a new
+offset or a daemon back from a week away cannot flood anyone with stale
+reminders. TBD and cancelled meetings have no windows.
+
+Only meetings × offsets are looked at to find open windows; subscribers are
+visited only for windows open now, so a tick with nothing due is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from reminders.meetings import Meeting
+from reminders.subscribers import Subscriber
+
+__all__ = [
+    "Delivery",
+    "Schedule",
+    "Skip",
+    "Window",
+    "due",
+    "offset_label",
+    "open_windows",
+    "skipped",
+    "upcoming",
+    "windows",
+]
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """When reminders go out: the offsets before each meeting and the day send time."""
+
+    offsets: tuple[timedelta, ...] = (timedelta(days=3),)
+    send_time: time = time(9)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    """The span in which one reminder of one meeting may be sent."""
+
+    meeting: Meeting
+    kind: str  # the ledger's name for it: "reminder:3d"
+    offset: timedelta
+    opens: datetime
+    closes: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens <= now < self.closes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """One message due to one person."""
+
+    meeting_id: str
+    kind: str
+    recipient: str  # the subscriber's key (case-folded address)
+    closes: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skip:
+    """A meeting that gets no reminders, and why."""
+
+    meeting: Meeting
+    reason: str
+
+
+def offset_label(offset: timedelta) -> str:
+    """Name an offset compactly and stably: ``3d``, ``2h``, ``90m``."""
+    minutes = int(offset.total_seconds()) // 60
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+def _opening(meeting: Meeting, offset: timedelta, send_time: time) -> datetime:
+    if offset % DAY:
+        return (meeting.start.astimezone(UTC) - offset).astimezone(meeting.zone)
+    day = meeting.start.date() - offset
+    local = datetime.combine(day, send_time, tzinfo=meeting.zone)
+    # A send time inside a DST gap moves to the same instant's later wall time.
+    return local.astimezone(UTC).astimezone(meeting.zone)
+
+
+def windows(meeting: Meeting, schedule: Schedule) -> list[Window]:
+    """Every send window of a meeting, in time order (none while TBD or cancelled)."""
+    if meeting.venue_tbd or meeting.cancelled:
+        return []
+    openings = sorted((_opening(meeting, o, schedule.send_time), o) for o in schedule.offsets)
+    closings = [opens for opens, _ in openings[1:]] + [meeting.start]
+    return [
+        Window(
+            meeting=meeting,
+            kind=f"reminder:{offset_label(offset)}",
+            offset=offset,
+            opens=opens,
+            closes=closes,
+        )
+        for (opens, offset), closes in zip(openings, closings, strict=True)
+        if opens < closes
+    ]
+
+
+def open_windows(meetings: Iterable[Meeting], schedule: Schedule, now: datetime) -> list[Window]:
+    """The windows open at ``now``."""
+    return [w for m in meetings if m.start > now for w in windows(m, schedule) if w.is_open(now)]
+
+
+def upcoming(
+    meetings: Iterable[Meeting], schedule: Schedule, now: datetime, until: datetime
+) -> list[Window]:
+    """The windows open now or opening before ``until``, in time order."""
+    found = [
+        w for m in meetings for w in windows(m, schedule) if w.closes > now and w.opens < until
+    ]
+    return sorted(found, key=lambda w: (w.opens, w.meeting.id))
+
+
+def skipped(meetings: Iterable[Meeting], now: datetime) -> list[Skip]:
+    """Meetings ahead that get no reminders, with the reason."""
+    skips = []
+    for meeting in meetings:
+        if meeting.start <= now:
+            continue
+        if meeting.cancelled:
+            skips.append(Skip(meeting=meeting, reason="cancelled"))
+        elif meeting.venue_tbd:
+            skips.append(Skip(meeting=meeting, reason="venue TBD: no reminder until it is known"))
+    return skips
+
+
+def due(
+    open_now: Iterable[Window],
+    subscribers: Iterable[Subscriber],
+    finished: Mapping[tuple[str, str], Set[str]],
+    suppressed: Set[str],
+) -> list[Delivery]:
+    """The deliveries of open windows not yet finished, for people who want them.
+
+    ``finished`` maps (meeting id, kind) to the recipients the ledger has done
+    with (sent, failed for good, or waiting out a retry delay).
+    """
+    people = list(subscribers)
+    deliveries: list[Delivery] = []
+    for window in open_now:
+        done = finished.get((window.meeting.id, window.kind), frozenset())
+        deliveries.extend(
+            Delivery(
+                meeting_id=window.meeting.id,
+                kind=window.kind,
+                recipient=person.key,
+                closes=window.closes,
+            )
+            for person in people
+            if person.wants(window.meeting.city)
+            and person.key not in done
+            and person.key not in suppressed
+        )
+    return deliveries

@@ -1,0 +1,149 @@
+"""Reports for the terminal: the plan, the status of deliveries, a preview message.
+
+Each reads what it needs, asks the pure core, and returns text or bytes; the
+command line only prints. Addresses never appear in these reports: counts do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from reminders import ledger
+from reminders.compose import compose, message_context, unsubscribe_url
+from reminders.errors import UsageError
+from reminders.meetings import Meeting
+from reminders.plan import upcoming
+from reminders.publish import current_revisions, feed_options, meeting_calendar
+from reminders.sending import Inputs, identity, load_inputs, plan_now, schedule
+from reminders.settings import Settings, parse_duration
+from reminders.state import open_state
+from reminders.subscribers import Subscriber
+from reminders.tables import render_table
+from reminders.tokens import load_secret
+
+__all__ = ["plan_report", "preview_message", "status_report"]
+
+
+def _local(moment: datetime, meeting: Meeting) -> str:
+    return f"{moment.astimezone(meeting.zone):%a %Y-%m-%d %H:%M %Z}"
+
+
+def plan_report(settings: Settings, now: datetime, days: int) -> str:
+    """The windows open now and opening within ``days``, with recipient counts."""
+    inputs = load_inputs(settings)
+    plan = schedule(settings)
+    connection = open_state(settings.state)
+    try:
+        _, deliveries = plan_now(connection, inputs, plan, now)
+        suppressed = ledger.suppressed(connection)
+    finally:
+        connection.close()
+    due_now: dict[tuple[str, str], int] = {}
+    for delivery in deliveries:
+        key = (delivery.meeting_id, delivery.kind)
+        due_now[key] = due_now.get(key, 0) + 1
+    rows = []
+    for window in upcoming(inputs.series, plan, now, now + timedelta(days=days)):
+        meeting = window.meeting
+        if window.is_open(now):
+            count, state = due_now.get((meeting.id, window.kind), 0), "due now"
+        else:
+            count, state = _audience(inputs, meeting, suppressed), "scheduled"
+        rows.append(
+            (
+                _local(window.opens, meeting),
+                meeting.id,
+                window.kind.split(":")[1],
+                str(count),
+                state,
+            )
+        )
+    lines = [f"Plan at {now.isoformat(timespec='minutes')}, {days} days ahead:"]
+    lines.append(
+        render_table(("When", "Meeting", "Offset", "Recipients", "State"), rows)
+        if rows
+        else "nothing due or scheduled"
+    )
+    from reminders.plan import skipped
+
+    skips = skipped(inputs.series, now)
+    if skips:
+        lines += ["", "Skipped:"] + [f"  {s.meeting.id}: {s.reason}" for s in skips]
+    return "\n".join(lines)
+
+
+def _audience(inputs: Inputs, meeting: Meeting, suppressed: set[str]) -> int:
+    return sum(p.wants(meeting.city) and p.key not in suppressed for p in inputs.subscribers)
+
+
+def status_report(settings: Settings, now: datetime) -> str:
+    """Per meeting: reminders sent, failed, retrying, pending now, and suppressed people."""
+    inputs = load_inputs(settings)
+    connection = open_state(settings.state)
+    try:
+        counts = ledger.counts(connection)
+        _, deliveries = plan_now(connection, inputs, schedule(settings), now)
+        suppressed = ledger.suppressed(connection)
+    finally:
+        connection.close()
+    pending: dict[str, int] = {}
+    for delivery in deliveries:
+        pending[delivery.meeting_id] = pending.get(delivery.meeting_id, 0) + 1
+    rows = []
+    for meeting in inputs.series:
+        c = counts.get(meeting.id, ledger.MeetingCounts(meeting_id=meeting.id))
+        blocked = sum(p.wants(meeting.city) and p.key in suppressed for p in inputs.subscribers)
+        rows.append(
+            (
+                meeting.id,
+                str(c.sent),
+                str(c.failed),
+                str(c.retry),
+                str(pending.get(meeting.id, 0)),
+                str(blocked),
+            )
+        )
+    header = ("Meeting", "Sent", "Failed", "Retrying", "Pending", "Suppressed")
+    return render_table(header, rows)
+
+
+def preview_message(
+    settings: Settings, meeting_id: str, offset_text: str, address: str | None, now: datetime
+) -> bytes:
+    """Render one reminder as the bytes of an .eml file."""
+    inputs = load_inputs(settings)
+    meeting = inputs.series.get(meeting_id)
+    if meeting is None:
+        known = ", ".join(m.id for m in inputs.series)
+        raise UsageError(f"no meeting {meeting_id!r} (known: {known})")
+    try:
+        offset = parse_duration(offset_text)
+    except ValueError as error:
+        raise UsageError(f"--offset: {error}") from None
+    person = _person(inputs, address)
+    options = feed_options(settings)
+    me = identity(settings, inputs.series, load_secret(settings.state))
+    link, _ = unsubscribe_url(me, person.email)
+    context = message_context(meeting, person, offset, inputs.series, options, link)
+    from reminders.compose import Templates
+    from reminders.plan import offset_label
+
+    letter = Templates(settings.templates).render("reminder", context)
+    revisions, _ = current_revisions(settings, inputs.series, options, now)
+    message = compose(
+        letter,
+        identity=me,
+        subscriber=person,
+        meeting=meeting,
+        kind=f"reminder:{offset_label(offset)}",
+        calendar=meeting_calendar(inputs.series, meeting, revisions, options),
+        now=now,
+    )
+    return message.as_bytes()
+
+
+def _person(inputs: Inputs, address: str | None) -> Subscriber:
+    if address is None:
+        return Subscriber(email="sample@example.org", name="Sample Person")
+    found = next((p for p in inputs.subscribers if p.key == address.lower()), None)
+    return found or Subscriber(email=address, name="")

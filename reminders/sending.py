@@ -1,0 +1,224 @@
+"""Sending what is due: the one executor of the plan.
+
+:func:`plan_now` reads the inputs and asks :mod:`reminders.plan` what is due;
+:func:`send_due` then performs each delivery in turn (compose, hand over,
+record) and records each outcome in the ledger before the next message
+goes, so a crash repeats at most the message in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address
+from email.utils import parseaddr
+
+from reminders import ledger
+from reminders.compose import Identity, Templates, compose, message_context, unsubscribe_url
+from reminders.errors import ReminderError
+from reminders.meetings import Meeting, Series, load_series
+from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
+from reminders.publish import current_revisions, feed_options, meeting_calendar
+from reminders.revisions import Revision
+from reminders.settings import Settings
+from reminders.state import open_state
+from reminders.subscribers import Subscriber, load_subscribers, mask
+from reminders.tokens import load_secret
+from reminders.transport import (
+    PermanentFailure,
+    TemporaryFailure,
+    Transport,
+    TransportError,
+    open_transport,
+)
+
+__all__ = ["Inputs", "SendReport", "identity", "load_inputs", "plan_now", "schedule", "send_due"]
+
+log = logging.getLogger("reminders.send")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inputs:
+    """The validated data a run works on."""
+
+    series: Series
+    subscribers: tuple[Subscriber, ...]
+
+
+@dataclass(slots=True)
+class SendReport:
+    """What a run did."""
+
+    due: int = 0
+    sent: int = 0
+    failed: int = 0
+    retry: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    stopped: str | None = None
+
+
+def load_inputs(settings: Settings) -> Inputs:
+    """Read and validate the meetings and subscribers files."""
+    series = load_series(settings.meetings)
+    subscribers = load_subscribers(settings.path("subscribers"), series.cities)
+    return Inputs(series=series, subscribers=subscribers)
+
+
+def schedule(settings: Settings) -> Schedule:
+    """The reminder schedule from the settings."""
+    return Schedule(
+        offsets=settings["reminders.offsets"], send_time=settings["reminders.send_time"]
+    )
+
+
+def identity(settings: Settings, series: Series, secret: bytes) -> Identity:
+    """Who the messages are from, from the settings."""
+    return Identity(
+        sender=_address(settings["mail.from"], "mail.from"),
+        reply_to=_address(settings["mail.reply_to"], "mail.reply_to")
+        if settings["mail.reply_to"]
+        else None,
+        domain=series.domain,
+        list_name=series.name,
+        secret=secret,
+        base_url=settings.base_url,
+    )
+
+
+def _address(text: str, key: str) -> Address:
+    name, spec = parseaddr(text)
+    local, _, domain = spec.partition("@")
+    if not local or not domain:
+        raise ReminderError(f"{key}: {text!r} is not an address such as 'Name <a@example.org>'")
+    return Address(name, local, domain)
+
+
+def plan_now(
+    connection: sqlite3.Connection, inputs: Inputs, plan: Schedule, now: datetime
+) -> tuple[list[Window], list[Delivery]]:
+    """The open windows and the deliveries due in them at ``now``."""
+    windows = open_windows(inputs.series, plan, now)
+    finished = ledger.finished(connection, windows, now)
+    return windows, due(windows, inputs.subscribers, finished, ledger.suppressed(connection))
+
+
+def send_due(
+    settings: Settings,
+    now: datetime,
+    *,
+    inputs: Inputs | None = None,
+    dry_run: bool = False,
+    transport: Transport | None = None,
+    progress: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> SendReport:
+    """Send every delivery due at ``now``; return what happened."""
+    inputs = inputs or load_inputs(settings)
+    options = feed_options(settings)
+    revisions, _ = current_revisions(settings, inputs.series, options, now)
+    connection = open_state(settings.state)
+    try:
+        windows, deliveries = plan_now(connection, inputs, schedule(settings), now)
+        report = SendReport(due=len(deliveries), skipped=skipped(inputs.series, now))
+        if dry_run or not deliveries:
+            return report
+        me = identity(settings, inputs.series, load_secret(settings.state))
+        outbox = transport or open_transport(
+            settings["mail.transport"],
+            settings.root,
+            timeout=settings["mail.timeout"],
+            max_per_minute=settings["mail.max_per_minute"],
+            helo=inputs.series.domain,
+        )
+        sender = _Sender(connection, inputs, settings, revisions, me, outbox, windows, now)
+        try:
+            for count, delivery in enumerate(deliveries, start=1):
+                if stop():
+                    report.stopped = "asked to stop"
+                    break
+                outcome = sender.deliver(delivery)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if progress:
+                    progress(count)
+        except TransportError as error:
+            report.stopped = str(error)
+            log.error("sending stopped: %s; what is due stays due", error)
+        finally:
+            if transport is None:
+                outbox.close()
+        return report
+    finally:
+        connection.close()
+
+
+class _Sender:
+    """Composes, hands over and records one delivery at a time."""
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        inputs: Inputs,
+        settings: Settings,
+        revisions: dict[str, Revision],
+        me: Identity,
+        transport: Transport,
+        windows: list[Window],
+        now: datetime,
+    ) -> None:
+        self.connection, self.me, self.transport, self.now = connection, me, transport, now
+        self.series = inputs.series
+        self.people = {person.key: person for person in inputs.subscribers}
+        self.windows = {(w.meeting.id, w.kind): w for w in windows}
+        self.templates = Templates(settings.templates)
+        self.options = feed_options(settings)
+        self.revisions = revisions
+        self.calendars: dict[str, bytes] = {}
+
+    def _calendar(self, meeting: Meeting) -> bytes:
+        if meeting.id not in self.calendars:
+            self.calendars[meeting.id] = meeting_calendar(
+                self.series, meeting, self.revisions, self.options
+            )
+        return self.calendars[meeting.id]
+
+    def deliver(self, delivery: Delivery) -> str:
+        """Send one delivery and record it; return "sent", "failed" or "retry"."""
+        window = self.windows[(delivery.meeting_id, delivery.kind)]
+        person = self.people[delivery.recipient]
+        meeting = window.meeting
+        link, _ = unsubscribe_url(self.me, person.email)
+        context = message_context(meeting, person, window.offset, self.series, self.options, link)
+        letter = self.templates.render("reminder", context)
+        message = compose(
+            letter,
+            identity=self.me,
+            subscriber=person,
+            meeting=meeting,
+            kind=delivery.kind,
+            calendar=self._calendar(meeting),
+            now=self.now,
+        )
+        who = mask(person.email)
+        try:
+            self.transport.send(self.me.sender.addr_spec, person.email, message)
+        except TemporaryFailure as error:
+            later = ledger.record_retry(self.connection, delivery, str(error), self.now)
+            log.warning(
+                "%s %s to %s: %s; retry after %s",
+                meeting.id,
+                delivery.kind,
+                who,
+                error,
+                later.isoformat(timespec="minutes"),
+            )
+            return "retry"
+        except PermanentFailure as error:
+            ledger.record_failed(self.connection, delivery, str(error), self.now)
+            log.warning("%s %s to %s failed for good: %s", meeting.id, delivery.kind, who, error)
+            return "failed"
+        ledger.record_sent(self.connection, delivery, str(message["Message-ID"]), self.now)
+        log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
+        return "sent"

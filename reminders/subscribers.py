@@ -1,0 +1,129 @@
+"""The people on the list: the :class:`Subscriber` value type and the CSV reader.
+
+Addresses are sensitive: nothing here logs or prints one. Problems are
+reported with the file and line only, never with the address itself, so a
+validation error pasted into an issue tracker exposes no one.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from pathlib import Path
+
+from reminders.errors import DataError, Problem
+
+__all__ = ["COLUMNS", "Subscriber", "load_subscribers", "mask", "parse_address"]
+
+COLUMNS = ("email", "name", "language", "cities")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscriber:
+    """One person on the list and what they want."""
+
+    email: str  # as given; compare with :attr:`key`
+    name: str = ""
+    language: str = "en"
+    cities: frozenset[str] = frozenset()  # empty: every city
+
+    @property
+    def key(self) -> str:
+        """The address as the ledger and suppression list know it (case-folded)."""
+        return self.email.lower()
+
+    def wants(self, city: str) -> bool:
+        """Tell whether this person wants the meetings of ``city``."""
+        return not self.cities or city in self.cities
+
+
+def parse_address(text: str) -> str:
+    """Return a plain ``local@domain`` address; raise ValueError when it is not one."""
+    text = text.strip()
+    if not text or _UNSAFE.search(text) or any(c.isspace() for c in text) or "=?" in text:
+        raise ValueError("is not a valid email address")
+    try:
+        address = Address(addr_spec=text)
+    except (HeaderParseError, ValueError, IndexError):
+        raise ValueError("is not a valid email address") from None
+    if address.addr_spec != text or not address.username or len(text) > 254:
+        raise ValueError("is not a valid email address")
+    if not _DOMAIN.match(address.domain.lower()):
+        raise ValueError("has no valid domain")
+    return text
+
+
+def mask(address: str) -> str:
+    """Hide an address for logs: ``maria@example.org`` -> ``m***@example.org``."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def load_subscribers(path: Path, cities: Iterable[str]) -> tuple[Subscriber, ...]:
+    """Read and validate the subscribers CSV; raise :class:`DataError` listing every problem."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise DataError([Problem(path=path, line=None, message="file not found")]) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError([Problem(path=path, line=None, message=f"cannot read: {error}")]) from None
+    known = set(cities)
+    problems: list[Problem] = []
+    if not rows or [cell.strip().lower() for cell in rows[0]] != list(COLUMNS):
+        header = ",".join(COLUMNS)
+        raise DataError([Problem(path=path, line=1, message=f"the first line must be: {header}")])
+    subscribers: list[Subscriber] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        found = _row(row, line, path, known, seen, problems)
+        if found is not None:
+            subscribers.append(found)
+    if problems:
+        raise DataError(problems)
+    return tuple(subscribers)
+
+
+def _row(
+    row: list[str],
+    line: int,
+    path: Path,
+    known: set[str],
+    seen: dict[str, int],
+    problems: list[Problem],
+) -> Subscriber | None:
+    def report(message: str) -> None:
+        problems.append(Problem(path=path, line=line, message=message))
+
+    if len(row) != len(COLUMNS):
+        report(f"expected {len(COLUMNS)} columns ({','.join(COLUMNS)}), found {len(row)}")
+        return None
+    email, name, language, cities_text = (cell.strip() for cell in row)
+    before = len(problems)
+    try:
+        parse_address(email)
+    except ValueError as error:
+        report(f"email {error}")
+    if email.lower() in seen:
+        report(f"duplicate address (first on line {seen[email.lower()]})")
+    seen.setdefault(email.lower(), line)
+    if _UNSAFE.search(name):
+        report("name contains control characters")
+    language = language or "en"
+    if not _LANGUAGE.match(language):
+        report(f"language {language!r} is not a tag such as 'en' or 'pt-BR'")
+    wanted = frozenset(c.strip() for c in cities_text.split(";") if c.strip())
+    for city in sorted(wanted - known):
+        report(f"no meeting is in the city {city!r}")
+    if len(problems) > before:
+        return None
+    return Subscriber(email=email, name=" ".join(name.split()), language=language, cities=wanted)

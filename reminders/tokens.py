@@ -1,0 +1,86 @@
+"""Signed, opaque tokens for links in emails, and the secret that signs them.
+
+A token names one address (through an opaque id, never the address itself)
+and one purpose; it cannot be altered, moved to another address or used for
+another purpose, and it may carry an expiry. The secret comes from
+``$REMINDERS_SECRET`` or, by default, a random file created once beside the
+state database with mode 0600.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reminders.errors import ReminderError
+
+__all__ = ["InvalidToken", "address_id", "load_secret", "make_token", "read_token", "stable_id"]
+
+SECRET_ENV = "REMINDERS_SECRET"
+SECRET_FILE = "secret"
+
+
+class InvalidToken(ValueError):
+    """A token that is forged, altered, expired or for another purpose."""
+
+
+def load_secret(state: Path) -> bytes:
+    """Return the signing secret: from the environment, else the state folder's file."""
+    if env := os.environ.get(SECRET_ENV):
+        if len(env) < 16:
+            raise ReminderError(f"${SECRET_ENV} must be at least 16 characters long")
+        return env.encode("utf-8")
+    path = state.parent / SECRET_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _mac(secret: bytes, *parts: str, size: int = 16) -> str:
+    digest = hmac.new(secret, "\x00".join(parts).encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:size]).decode("ascii").rstrip("=")
+
+
+def address_id(secret: bytes, address: str) -> str:
+    """An opaque, stable id of an address: the same for one secret, unguessable without it."""
+    return _mac(secret, "address", address.lower(), size=12)
+
+
+def stable_id(secret: bytes, *parts: str) -> str:
+    """An opaque id of any tuple of strings (Message-IDs are made from these)."""
+    return _mac(secret, "id", *parts, size=15)
+
+
+def make_token(secret: bytes, address: str, purpose: str, expires: datetime | None = None) -> str:
+    """Sign ``purpose`` for ``address``, optionally until ``expires``."""
+    ident = address_id(secret, address)
+    expiry = str(int(expires.timestamp())) if expires else "0"
+    return f"{ident}.{expiry}.{_mac(secret, 'token', purpose, ident, expiry)}"
+
+
+def read_token(secret: bytes, token: str, purpose: str, now: datetime) -> str:
+    """Check a token for ``purpose``; return the address id it names."""
+    parts = token.split(".") if isinstance(token, str) and len(token) < 200 else []
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise InvalidToken("malformed token")
+    ident, expiry, signature = parts
+    expected = _mac(secret, "token", purpose, ident, expiry)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise InvalidToken("bad signature")
+    if expiry != "0" and int(expiry) < now.astimezone(UTC).timestamp():
+        raise InvalidToken("expired")
+    return ident
