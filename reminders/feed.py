@@ -18,7 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vDuration, vUri
 
 from reminders import __version__
 from reminders.links import feed_url, meeting_page_url
-from reminders.meetings import Meeting, Series
+from reminders.meetings import Meeting, Series, one_line
 from reminders.revisions import Revision
 from reminders.zones import vtimezone
 
@@ -67,9 +67,10 @@ def shown(meeting: Meeting, options: FeedOptions) -> Shown:
     elif meeting.venue_tbd:
         paragraphs.append("The location will be announced; this entry updates when it is.")
     paragraphs.append(f"Details and updates: {page}")
+    title = one_line(meeting.title)
     return Shown(
-        summary=f"Cancelled: {meeting.title}" if meeting.cancelled else meeting.title,
-        location=meeting.location or TBD_LOCATION,
+        summary=f"Cancelled: {title}" if meeting.cancelled else title,
+        location=one_line(meeting.location or TBD_LOCATION),
         description="\n\n".join(p for p in paragraphs if p),
         url=page,
         status="CANCELLED"
@@ -125,8 +126,8 @@ def calendar_bytes(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
+    cal.add("name", one_line(name))
+    cal.add("x-wr-calname", one_line(name))
     if series.description:
         cal.add("description", series.description)
         cal.add("x-wr-caldesc", series.description)

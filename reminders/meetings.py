@@ -24,7 +24,16 @@ from reminders.errors import DataError, Problem
 from reminders.tomlsource import TomlDocument, read_toml, unknown_key
 from reminders.wallclock import WallClockError, parse_date, parse_time, to_instant
 
-__all__ = ["Meeting", "Series", "Status", "is_tbd", "load_series", "slug", "zone_named"]
+__all__ = [
+    "Meeting",
+    "Series",
+    "Status",
+    "is_tbd",
+    "load_series",
+    "one_line",
+    "slug",
+    "zone_named",
+]
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)
@@ -56,6 +65,14 @@ class Status(enum.StrEnum):
 
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Fold a single-line field (title, city, venue) onto one line, without controls."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def slug(text: str) -> str:
@@ -242,19 +259,22 @@ class _Reader:
         start, end = self.times(item, where, zone, label)
         status = self.status(item, where, label)
         venue = self.text(item, "venue", *where, label=label)
-        values = {k: self.text(item, k, *where, label=label) for k in ("room", "address", "notes")}
+        room, address = (self.text(item, k, *where, label=label) for k in ("room", "address"))
+        notes = self.text(item, "notes", *where, label=label)
         title = self.text(item, "title", *where, label=label) or f"{series_name} – {city}"
         if len(self.problems) > before or start is None or end is None:
             return None
         return Meeting(
             id=meeting_id,
-            city=city,
-            title=title,
+            city=one_line(city),
+            title=one_line(title),
             start=start,
             end=end,
-            venue=None if is_tbd(venue) else venue,
+            venue=None if is_tbd(venue) else one_line(venue or ""),
+            room=room and one_line(room),
+            address=address and one_line(address),
+            notes=notes,
             status=status,
-            **values,
         )
 
     def times(

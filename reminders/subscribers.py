@@ -46,8 +46,10 @@ class Subscriber:
 
 def parse_address(text: str) -> str:
     """Return a plain ``local@domain`` address; raise ValueError when it is not one."""
-    text = text.strip()
-    if not text or _UNSAFE.search(text) or any(c.isspace() for c in text) or "=?" in text:
+    if _UNSAFE.search(text):
+        raise ValueError("is not a valid email address")
+    text = text.strip(" ")
+    if not text or any(c.isspace() for c in text) or "=?" in text:
         raise ValueError("is not a valid email address")
     try:
         address = Address(addr_spec=text)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.mailsink import SinkServer
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "announcements" / "announcement-2011-02-15.txt"
 MEETINGS = ROOT / "data" / "meetings.toml"
+SUBSCRIBERS = ROOT / "data" / "subscribers.example.csv"
 NEW_YORK = ZoneInfo("America/New_York")
 
 CALENDAR = """\
@@ -53,6 +56,9 @@ def workspace(tmp_path: Path) -> Path:
     """A folder with its own settings file and a copy of the bundled meetings."""
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "meetings.toml").write_text(MEETINGS.read_text(encoding="utf-8"))
+    (tmp_path / "data" / "subscribers.example.csv").write_text(
+        SUBSCRIBERS.read_text(encoding="utf-8")
+    )
     (tmp_path / "reminders.toml").write_text(
         f'templates = "{ROOT / "templates"}"\nbase_url = "https://example.org/meetings/"\n'
     )
@@ -65,3 +71,24 @@ def edit_meetings(workspace: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SinkServer]:
+    """A real SMTP server on 127.0.0.1 that records what it accepts."""
+    with SinkServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_workspace(workspace: Path, smtp: SinkServer) -> Path:
+    """A workspace whose settings send through the test SMTP server."""
+    settings = workspace / "reminders.toml"
+    settings.write_text(settings.read_text() + f'\n[mail]\ntransport = "{smtp.url}"\ntimeout = 5\n')
+    return workspace
+
+
+def set_setting(workspace: Path, text: str) -> None:
+    """Append TOML (a new [section] or top-level keys before any section) to the settings."""
+    path = workspace / "reminders.toml"
+    path.write_text(text + "\n" + path.read_text())

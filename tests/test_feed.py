@@ -36,8 +36,11 @@ def run_build(workspace: Path, now: datetime = FIRST_BUILD) -> Path:
 
 
 def ics_files(public: Path) -> list[Path]:
-    return [public / "meetings.ics", *sorted(public.glob("meetings/*.ics")),
-            *sorted(public.glob("cities/*.ics"))]  # fmt: skip
+    return [
+        public / "meetings.ics",
+        *sorted(public.glob("meetings/*.ics")),
+        *sorted(public.glob("cities/*.ics")),
+    ]
 
 
 def utc(value: datetime) -> str:
@@ -114,8 +117,11 @@ def test_tbd_meeting_is_tentative_with_location_to_be_announced(workspace: Path)
 def test_lines_are_crlf_and_folded_within_75_octets_without_splitting_utf8(
     workspace: Path,
 ) -> None:
-    edit_meetings(workspace, 'venue = "Worcester Public Library"',
-                  'venue = "Biblioteca Pública de Worcester 😀 ' + "é" * 80 + '"')  # fmt: skip
+    edit_meetings(
+        workspace,
+        'venue = "Worcester Public Library"',
+        'venue = "Biblioteca Pública de Worcester 😀 ' + "é" * 80 + '"',
+    )
     public = run_build(workspace)
     for path in ics_files(public):
         data = path.read_bytes()
@@ -155,8 +161,11 @@ def test_changing_a_venue_changes_only_that_event_with_sequence_one_higher(
 
 def test_cancelled_meeting_stays_in_the_feed_as_cancelled(workspace: Path) -> None:
     run_build(workspace)
-    edit_meetings(workspace, 'id = "2011-03-12-framingham"',
-                  'id = "2011-03-12-framingham"\nstatus = "cancelled"')  # fmt: skip
+    edit_meetings(
+        workspace,
+        'id = "2011-03-12-framingham"',
+        'id = "2011-03-12-framingham"\nstatus = "cancelled"',
+    )
     public = run_build(workspace, now=datetime(2011, 3, 1, tzinfo=UTC))
     event = events(public / "meetings.ics")["2011-03-12-framingham@example.org"]
     assert event["STATUS"] == "CANCELLED"  # type: ignore[index]

@@ -56,8 +56,9 @@ def render(workspace: Path) -> tuple[str, Page]:
 
 
 def test_hostile_title_and_venue_are_escaped(workspace: Path) -> None:
-    edit_meetings(workspace, 'venue = "Worcester Public Library"',
-                  f'venue = "{HOSTILE}"\ntitle = "{HOSTILE}"')  # fmt: skip
+    edit_meetings(
+        workspace, 'venue = "Worcester Public Library"', f'venue = "{HOSTILE}"\ntitle = "{HOSTILE}"'
+    )
     html, page = render(workspace)
     assert "<script>" not in html
     assert page.scripts == 0
@@ -85,8 +86,11 @@ def test_subscribe_links_are_the_right_urls(workspace: Path) -> None:
         "webcal://example.org/meetings/meetings.ics"
     )
     google = urlsplit(page.links["Google Calendar"])
-    assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com",
-                                                           "/calendar/r")  # fmt: skip
+    assert (google.scheme, google.netloc, google.path) == (
+        "https",
+        "calendar.google.com",
+        "/calendar/r",
+    )
     assert parse_qs(google.query) == {"cid": ["webcal://example.org/meetings/meetings.ics"]}
     for label, host in (
         ("Outlook.com", "outlook.live.com"),

@@ -98,7 +98,11 @@ def test_cli_reports_a_bad_settings_file_without_traceback(tmp_path: Path) -> No
 
 def test_environment_variable_selects_the_settings_file(tmp_path: Path) -> None:
     config = tmp_path / "reminders.toml"
-    config.write_text(f'meetings = "{ROOT / "data" / "meetings.toml"}"\n')
+    config.write_text(
+        f'meetings = "{ROOT / "data" / "meetings.toml"}"\n'
+        f'subscribers = "{ROOT / "data" / "subscribers.example.csv"}"\n'
+        f'templates = "{ROOT / "templates"}"\n'
+    )
     result = run_cli("check", cwd=tmp_path, REMINDERS_CONFIG=str(config))
     assert result.returncode == 0, result.stderr
     assert "10 meetings" in result.stdout

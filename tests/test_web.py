@@ -21,8 +21,11 @@ def server(workspace: Path) -> Iterator[tuple[str, int]]:
     (workspace / "secret.txt").write_text("not for the web")
     process = subprocess.Popen(
         [sys.executable, "-m", "reminders", "serve", "--port", "0"],
-        cwd=workspace, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
-    )  # fmt: skip
+        cwd=workspace,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert process.stderr is not None
     line = process.stderr.readline()
     match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)

@@ -1,0 +1,111 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that records what it accepts.
+
+Tests program its faults: a reply code for the next DATA commands, a reply
+for chosen recipients, a dropped connection after some messages, a delay.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+@dataclass
+class Received:
+    """One accepted message: its envelope and the parsed message."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+    message: EmailMessage
+
+
+@dataclass
+class Faults:
+    """What the server should get wrong, set by the test."""
+
+    data_replies: list[str] = field(default_factory=list)  # one per DATA, consumed in order
+    rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply, every time
+    drop_after: int | None = None  # close the connection at this DATA (accepting none)
+    delay: float = 0.0  # seconds before each DATA reply
+
+
+class MailSink:
+    """aiosmtpd handler that records accepted messages and plays faults."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.faults = Faults()
+        self.lock = threading.Lock()
+        self.data_count = 0
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        reply = self.faults.rcpt_replies.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.faults.delay:
+            time.sleep(self.faults.delay)
+        with self.lock:
+            self.data_count += 1
+            if self.faults.drop_after is not None and self.data_count == self.faults.drop_after:
+                assert server.transport is not None
+                server.transport.close()
+                return "421 closing"
+            if self.faults.data_replies:
+                return self.faults.data_replies.pop(0)
+            data = bytes(envelope.content or b"")  # type: ignore[arg-type]
+            parsed = email.message_from_bytes(data, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            self.received.append(
+                Received(str(envelope.mail_from), list(envelope.rcpt_tos), data, parsed)
+            )
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[Received]:
+        """Messages whose envelope recipient is ``address``."""
+        return [r for r in self.received if address in r.recipients]
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 free a moment ago (aiosmtpd's controller cannot take 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SinkServer:
+    """Start and stop the sink on a free port of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.sink = MailSink()
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=free_port())
+
+    def __enter__(self) -> SinkServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}?starttls=off"

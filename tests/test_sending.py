@@ -1,0 +1,184 @@
+"""Sending through a real SMTP server on 127.0.0.1: who gets what, once, despite faults."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from reminders.sending import send_due
+from reminders.settings import load_settings
+from tests.conftest import NEW_YORK, edit_meetings, run_cli
+from tests.mailsink import SinkServer
+
+WANT_WORCESTER = {
+    "maria.example@example.org",
+    "ana@example.org",
+    "sam@example.org",
+    "fatima@example.org",
+}
+
+
+def send_at(workspace: Path, moment: datetime) -> object:
+    return send_due(load_settings(workspace / "reminders.toml", workspace), moment)
+
+
+def recipients(smtp: SinkServer) -> list[str]:
+    return sorted(r for message in smtp.sink.received for r in message.recipients)
+
+
+def test_worcester_reminder_reaches_exactly_those_who_want_it(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=mail_workspace)
+    assert result.returncode == 0, result.stderr
+    assert "sent 4 of 4 due" in result.stdout
+    assert set(recipients(smtp)) == WANT_WORCESTER
+    for message in smtp.sink.received:
+        assert len(message.recipients) == 1
+        assert message.message["To"].addresses[0].addr_spec == message.recipients[0]
+        assert "Worcester" in message.message["Subject"]
+    again = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=mail_workspace)
+    assert "sent 0 of 0 due" in again.stdout
+    assert len(smtp.sink.received) == 4
+
+
+def test_whole_season_reminds_only_meetings_with_a_venue(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    moment = datetime(2011, 2, 15, 9, tzinfo=NEW_YORK)
+    while moment < datetime(2011, 7, 10, tzinfo=NEW_YORK):
+        send_at(mail_workspace, moment)
+        moment += timedelta(hours=6)
+    subjects = {m.message["Subject"].split(" meeting")[0] for m in smtp.sink.received}
+    assert subjects == {"Reminder: Worcester", "Reminder: Framingham", "Reminder: Lawrence"}
+    per_delivery = [(m.message["Subject"], m.recipients[0]) for m in smtp.sink.received]
+    assert len(per_delivery) == len(set(per_delivery))
+
+
+def test_venue_announced_makes_the_reminder_due_inside_its_window_only(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    # Waltham, Saturday April 16 at noon: its window opens Wednesday April 13 at 09:00.
+    send_at(mail_workspace, datetime(2011, 4, 13, 10, tzinfo=NEW_YORK))
+    assert smtp.sink.received == []
+    # The first TBD meeting of the file is Waltham's.
+    edit_meetings(
+        mail_workspace,
+        'end = "14:00"\nvenue = "TBD"',
+        'end = "14:00"\nvenue = "Waltham Public Library"',
+    )
+    send_at(mail_workspace, datetime(2011, 4, 14, 10, tzinfo=NEW_YORK))
+    waltham = [m for m in smtp.sink.received if "Waltham" in m.message["Subject"]]
+    assert sorted(m.recipients[0] for m in waltham) == sorted(
+        ["maria.example@example.org", "sam@example.org", "wei@example.org"]
+    )
+    send_at(mail_workspace, datetime(2011, 4, 16, 11, tzinfo=NEW_YORK))
+    send_at(mail_workspace, datetime(2011, 4, 16, 13, tzinfo=NEW_YORK))
+    assert len([m for m in smtp.sink.received if "Waltham" in m.message["Subject"]]) == 3
+
+
+def test_venue_announced_after_the_meeting_started_sends_nothing(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    edit_meetings(mail_workspace, 'end = "14:00"\nvenue = "TBD"', 'end = "14:00"\nvenue = "Hall"')
+    send_at(mail_workspace, datetime(2011, 4, 16, 12, 30, tzinfo=NEW_YORK))
+    assert smtp.sink.received == []
+
+
+def test_451_leaves_the_delivery_due_and_a_later_run_sends_it_once(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    smtp.sink.faults.data_replies = ["451 4.3.0 try again later"]
+    first = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
+    report = send_at(mail_workspace, first)
+    assert (report.sent, report.retry) == (3, 1)  # type: ignore[attr-defined]
+    # Before the retry delay nothing goes; after it, the one left goes once.
+    assert send_at(mail_workspace, first + timedelta(minutes=1)).sent == 0  # type: ignore[attr-defined]
+    assert send_at(mail_workspace, first + timedelta(minutes=6)).sent == 1  # type: ignore[attr-defined]
+    assert send_at(mail_workspace, first + timedelta(minutes=30)).sent == 0  # type: ignore[attr-defined]
+    assert sorted(recipients(smtp)) == sorted(WANT_WORCESTER)
+
+
+def test_550_for_one_recipient_fails_that_one_only(mail_workspace: Path, smtp: SinkServer) -> None:
+    smtp.sink.faults.rcpt_replies = {"ana@example.org": "550 5.1.1 no such user"}
+    report = send_at(mail_workspace, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
+    assert (report.sent, report.failed) == (3, 1)  # type: ignore[attr-defined]
+    assert set(recipients(smtp)) == WANT_WORCESTER - {"ana@example.org"}
+    smtp.sink.faults.rcpt_replies = {}
+    later = send_at(mail_workspace, datetime(2011, 2, 24, 9, 5, tzinfo=NEW_YORK))
+    assert later.sent == 0  # type: ignore[attr-defined]
+    status = run_cli("status", cwd=mail_workspace)
+    assert "2011-02-26-worcester    3     1" in status.stdout
+
+
+def test_dropped_connection_mid_batch_loses_and_duplicates_nothing(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    smtp.sink.faults.drop_after = 2
+    first = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
+    report = send_at(mail_workspace, first)
+    assert (report.sent, report.retry) == (3, 1)  # type: ignore[attr-defined]
+    send_at(mail_workspace, first + timedelta(minutes=10))
+    assert sorted(recipients(smtp)) == sorted(WANT_WORCESTER)
+
+
+def test_server_without_starttls_is_refused_unless_allowed(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    settings = mail_workspace / "reminders.toml"
+    settings.write_text(settings.read_text().replace("?starttls=off", ""))
+    result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=mail_workspace)
+    assert result.returncode == 3
+    assert "does not offer STARTTLS" in result.stderr
+    assert smtp.sink.received == []
+    retry = run_cli("status", cwd=mail_workspace)
+    assert "2011-02-26-worcester    0" in retry.stdout
+
+
+def test_unreachable_server_stops_the_run_and_keeps_everything_due(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    settings = mail_workspace / "reminders.toml"
+    settings.write_text(settings.read_text().replace(str(smtp.port), "1"))
+    result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=mail_workspace)
+    assert result.returncode == 3
+    assert "unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
+    plan = run_cli("plan", "--now", "2011-02-23T09:10-05:00", cwd=mail_workspace)
+    assert "4           due now" in plan.stdout
+
+
+def test_unsubscribed_address_gets_nothing(mail_workspace: Path, smtp: SinkServer) -> None:
+    assert run_cli("unsubscribe", "Ana@example.org", cwd=mail_workspace).returncode == 0
+    send_at(mail_workspace, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
+    assert set(recipients(smtp)) == WANT_WORCESTER - {"ana@example.org"}
+
+
+def test_dry_run_sends_nothing(mail_workspace: Path, smtp: SinkServer) -> None:
+    result = run_cli("send", "--dry-run", "--now", "2011-02-23T09:05-05:00", cwd=mail_workspace)
+    assert "would send 4 of 4 due" in result.stdout
+    assert smtp.sink.received == []
+
+
+def test_preview_renders_one_message(workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "preview.eml"
+    result = run_cli(
+        "preview", "2011-02-26-worcester", "--to", "ana@example.org", "--out", out, cwd=workspace
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"To: Ana <ana@example.org>" in out.read_bytes()
+    unknown = run_cli("preview", "no-such-meeting", cwd=workspace)
+    assert unknown.returncode == 1
+    assert "no meeting 'no-such-meeting'" in unknown.stderr
+
+
+def test_maildir_is_the_default_outbox(workspace: Path) -> None:
+    result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert len(list((workspace / "var" / "outbox" / "new").iterdir())) == 4
+
+
+def test_log_never_shows_an_address(mail_workspace: Path, smtp: SinkServer) -> None:
+    smtp.sink.faults.rcpt_replies = {"ana@example.org": "550 no"}
+    result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=mail_workspace)
+    assert "ana@example.org" not in result.stdout + result.stderr

@@ -1,0 +1,119 @@
+"""The subscribers CSV: each problem with file and line, never with the address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reminders.errors import DataError
+from reminders.subscribers import load_subscribers, mask, parse_address
+from tests.conftest import SUBSCRIBERS
+
+CITIES = ("Worcester", "Lowell", "New Bedford")
+
+
+def problems(tmp_path: Path, body: str) -> list[str]:
+    path = tmp_path / "subscribers.csv"
+    path.write_text("email,name,language,cities\n" + body, encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_subscribers(path, CITIES)
+    return [f"{p.line}: {p.message}" for p in caught.value.problems]
+
+
+def test_bundled_example_is_valid_and_uses_example_domains() -> None:
+    people = load_subscribers(
+        SUBSCRIBERS,
+        (
+            "Worcester",
+            "Framingham",
+            "Lowell",
+            "Lawrence",
+            "Boston",
+            "Chelsea",
+            "Springfield",
+            "New Bedford",
+            "Brockton",
+            "Waltham",
+        ),
+    )
+    assert len(people) == 8
+    assert all(p.email.endswith(("@example.org", "@example.com", "@example.net")) for p in people)
+
+
+def test_empty_cities_means_all_and_empty_language_means_english(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("email,name,language,cities\na@example.org,,,\n")
+    [person] = load_subscribers(path, CITIES)
+    assert person.language == "en"
+    assert person.wants("Lowell")
+    assert person.wants("Worcester")
+
+
+def test_cities_are_a_semicolon_list(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("email,name,language,cities\na@example.org,A,es,Lowell; New Bedford\n")
+    [person] = load_subscribers(path, CITIES)
+    assert person.cities == {"Lowell", "New Bedford"}
+    assert not person.wants("Worcester")
+
+
+def test_each_problem_names_its_line_but_not_the_address(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        "not-an-address,A,en,\nb@example.org,B,en,Atlantis\n"
+        "c@example.org,C,english!,\nC@Example.org,C2,en,\n",
+    )
+    assert found == [
+        "2: email is not a valid email address",
+        "3: no meeting is in the city 'Atlantis'",
+        "4: language 'english!' is not a tag such as 'en' or 'pt-BR'",
+        "5: duplicate address (first on line 4)",
+    ]
+    assert not any("example.org" in line or "not-an-address" in line for line in found)
+
+
+def test_wrong_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("mail,name\na@example.org,A\n")
+    with pytest.raises(DataError, match="first line must be: email,name,language,cities"):
+        load_subscribers(path, CITIES)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@example.org\r\nBcc: x@example.net",
+        "=?utf-8?q?a?=@example.org",
+        "a@example.org\n",
+        "Name <a@example.org>",
+        "a\u2028@example.org",
+        "a@localhost",
+        "",
+    ],
+)
+def test_header_hostile_addresses_are_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="valid"):
+        parse_address(address)
+
+
+def test_mask_hides_all_but_the_first_letter() -> None:
+    assert mask("maria@example.org") == "m***@example.org"
+
+
+@given(st.text(max_size=200))
+def test_any_csv_text_gives_subscribers_or_a_clear_error(text: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "s.csv"
+        path.write_text("email,name,language,cities\n" + text, encoding="utf-8")
+        try:
+            load_subscribers(path, CITIES)
+        except DataError as error:
+            lines = [p.line for p in error.problems]
+        else:
+            lines = []
+        assert all(line is None or line >= 1 for line in lines)
