@@ -20,10 +20,16 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@ $(RUN_STAMP)
 
+# The 2011 season replayed from the announcement's day to after the last meeting.
+DEMO := $(BIN)/reminders --config data/demo.toml
+
 demo: $(RUN_STAMP)
-	$(BIN)/reminders check
-	$(BIN)/reminders build --now 2011-02-15T12:00-05:00
-	@echo "Open public/index.html, or run: $(BIN)/reminders serve"
+	rm -rf var/demo
+	$(DEMO) check
+	$(DEMO) build --now 2011-02-15T12:00-05:00
+	$(DEMO) --quiet simulate --from 2011-02-15T00:00-05:00 --to 2011-07-10T00:00-04:00 --step 1h
+	@echo "Reminders written to var/demo/outbox/new/ ($$(ls var/demo/outbox/new | wc -l) messages)."
+	@echo "Feed and landing page in public/; to browse them: $(BIN)/reminders serve"
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check reminders tests

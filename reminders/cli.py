@@ -7,6 +7,7 @@ one place that reads the real clock: ``--now`` replaces it for replays.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import click
 
 from reminders import __version__
 from reminders.announcement import read_announcement, render_meetings_file
-from reminders.errors import DataError, Problem, ReminderError
+from reminders.errors import DataError, Problem, ReminderError, UsageError
 from reminders.files import write_atomically
 from reminders.meetings import load_series, zone_named
 from reminders.settings import Settings, find_settings, load_settings
@@ -83,9 +84,19 @@ def _now(value: datetime | None) -> datetime:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Settings file (default: $REMINDERS_CONFIG, then ./reminders.toml).",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
+@click.option("-q", "--quiet", is_flag=True, help="Log only warnings and errors.")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None) -> None:
+def cli(ctx: click.Context, config: Path | None, verbose: bool, quiet: bool) -> None:
     """Publish a meeting series as a calendar feed and send reminder emails."""
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    # One event per line with its level: journald adds the time and the unit.
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("reminders")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     ctx.obj = _Context(config=config)
 
 
@@ -200,6 +211,62 @@ def preview(
 
 
 @cli.command()
+@click.option(
+    "--every",
+    type=click.FloatRange(0.1),
+    hidden=True,
+    help="Tick every N seconds instead of the cron schedule (for tests).",
+)
+@pass_context
+def run(context: _Context, every: float | None) -> None:
+    """Run the daemon: build and send on the schedule until SIGTERM."""
+    from reminders.daemon import run as run_daemon
+
+    run_daemon(context.settings(), every)
+
+
+@cli.command()
+@click.option("--from", "start", type=INSTANT, required=True, help="First moment (ISO).")
+@click.option("--to", "end", type=INSTANT, required=True, help="Last moment (ISO).")
+@click.option("--step", default="1 hour", show_default=True, help="Time between ticks.")
+@pass_context
+def simulate(context: _Context, start: datetime, end: datetime, step: str) -> None:
+    """Replay the daemon's tick over virtual time and print what went out when."""
+    from reminders.daemon import simulate as run_simulation
+    from reminders.plan import skipped
+    from reminders.sending import SendReport
+    from reminders.settings import parse_duration
+
+    try:
+        interval = parse_duration(step)
+    except ValueError as error:
+        raise UsageError(f"--step: {error}") from None
+    if end < start:
+        raise UsageError("--to must not be before --from")
+    settings = context.settings()
+    zone = load_series(settings.meetings).timezone
+    totals = {"sent": 0, "failed": 0, "retry": 0}
+
+    def emit(moment: datetime, report: SendReport) -> None:
+        for (meeting_id, kind), tally in sorted(report.outcomes.items()):
+            outcome = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
+            click.echo(
+                f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}  {meeting_id:<24} "
+                f"{kind:<14} {outcome}"
+            )
+            for what, n in tally.items():
+                totals[what] += n
+
+    click.echo(f"Replaying {start.isoformat()} to {end.isoformat()} every {step}:")
+    run_simulation(settings, start, end, interval, emit)
+    click.echo(
+        f"total: {totals['sent']} sent, {totals['failed']} failed, {totals['retry']} retried"
+    )
+    for skip in skipped(load_series(settings.meetings), start):
+        click.echo(f"no reminders for {skip.meeting.id}: {skip.reason}")
+
+
+@cli.command()
 @pass_context
 def status(context: _Context) -> None:
     """Count, per meeting, the reminders sent, failed, pending and suppressed."""
@@ -246,10 +313,6 @@ def build(context: _Context, out: Path | None, now: datetime | None) -> None:
         f"{result.folder}: {result.files} files, {len(result.written)} written, "
         f"{len(result.removed)} removed, {len(result.revised)} events revised"
     )
-    for name in result.written:
-        click.echo(f"  wrote {name}")
-    for name in result.removed:
-        click.echo(f"  removed {name}")
 
 
 @cli.command()

@@ -121,9 +121,11 @@ def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[s
     return written, removed
 
 
-def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildResult:
+def build(
+    settings: Settings, now: datetime, out: Path | None = None, series: Series | None = None
+) -> BuildResult:
     """Rebuild the public folder from the meetings file, bumping changed events."""
-    series = load_series(settings.meetings)
+    series = series or load_series(settings.meetings)
     options = feed_options(settings)
     env = web_environment(settings.templates)
     # Revisions are stored before files are written: a crash in between rewrites the

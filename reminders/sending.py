@@ -58,6 +58,14 @@ class SendReport:
     retry: int = 0
     skipped: list[Skip] = field(default_factory=list)
     stopped: str | None = None
+    # (meeting id, kind) -> outcome -> count, for timelines
+    outcomes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+
+    def count(self, delivery: Delivery, outcome: str) -> None:
+        """Add one delivery's outcome."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        tally = self.outcomes.setdefault((delivery.meeting_id, delivery.kind), {})
+        tally[outcome] = tally.get(outcome, 0) + 1
 
 
 def load_inputs(settings: Settings) -> Inputs:
@@ -139,8 +147,7 @@ def send_due(
                 if stop():
                     report.stopped = "asked to stop"
                     break
-                outcome = sender.deliver(delivery)
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                report.count(delivery, sender.deliver(delivery))
                 if progress:
                     progress(count)
         except TransportError as error:

@@ -24,19 +24,20 @@ from reminders.wallclock import WallClockError, parse_time
 
 __all__ = ["SETTINGS", "Settings", "find_settings", "load_settings", "parse_duration"]
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(minute|hour|day|week)s?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _ISO_DURATION = re.compile(r"^P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """Read ``3 days``, ``2 hours``, ``30 minutes`` or ``1 week``."""
+    """Read ``3 days``, ``2 hours``, ``30 minutes``, ``1 week``, or ``3d``, ``2h``, ``30m``."""
     match = _DURATION.match(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"{text!r} is not a duration such as '3 days' or '2 hours'")
-    amount, unit = int(match.group(1)), match.group(2).lower()
+    amount, unit = int(match.group(1)), _UNITS[match.group(2)[0].lower()]
     if amount <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
-    return timedelta(**{f"{unit}s": amount})
+    return timedelta(**{unit: amount})
 
 
 def _iso_duration(text: Any) -> timedelta:

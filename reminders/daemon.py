@@ -1,0 +1,207 @@
+"""The daemon: a tick on a cron schedule, run by APScheduler 3 in one process.
+
+A tick reloads the meetings and subscribers if their files changed (keeping
+the last good version while a file is invalid), rebuilds the public folder
+when the meetings changed, and sends what is due. One tick runs at start, so
+windows that opened while the daemon was down are served if still open.
+:func:`simulate` runs the same tick over virtual time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+from reminders.errors import DataError, ReminderError
+from reminders.publish import build
+from reminders.sending import Inputs, SendReport, load_inputs, send_due
+from reminders.settings import Settings
+
+__all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
+
+log = logging.getLogger("reminders.daemon")
+
+
+class LockError(ReminderError):
+    """Another daemon already uses this state database."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Stamp:
+    mtime_ns: int
+    size: int
+
+
+def _stamp(path: Path) -> _Stamp | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return _Stamp(info.st_mtime_ns, info.st_size)
+
+
+class Daemon:
+    """The tick and the state it keeps between ticks: the last good inputs."""
+
+    def __init__(self, settings: Settings, stop: threading.Event | None = None) -> None:
+        self.settings = settings
+        self.stop = stop or threading.Event()
+        self.inputs: Inputs | None = None
+        self.stamps: tuple[_Stamp | None, _Stamp | None] | None = None
+        self.built: Inputs | None = None
+
+    def reload(self) -> Inputs | None:
+        """Read the input files if they changed; keep the last good ones if invalid."""
+        stamps = (_stamp(self.settings.meetings), _stamp(self.settings.path("subscribers")))
+        if stamps == self.stamps and self.inputs is not None:
+            return self.inputs
+        try:
+            fresh = load_inputs(self.settings)
+        except DataError as error:
+            # One line per event, so journald keeps it whole.
+            problems = " | ".join(str(problem) for problem in error.problems)
+            log.error("invalid input, keeping the last good version: %s", problems)
+            return self.inputs
+        finally:
+            self.stamps = stamps
+        if self.inputs is not None:
+            log.info(
+                "reloaded %d meetings and %d subscribers", len(fresh.series), len(fresh.subscribers)
+            )
+        self.inputs = fresh
+        return fresh
+
+    def tick(self, now: datetime) -> SendReport | None:
+        """Reload, rebuild if the meetings changed, send what is due."""
+        inputs = self.reload()
+        if inputs is None:
+            log.error("no valid meetings and subscribers yet; nothing to do")
+            return None
+        if self.built is None or self.built.series != inputs.series:
+            result = build(self.settings, now, series=inputs.series)
+            self.built = inputs
+            if result.written or result.removed:
+                log.info(
+                    "public folder: %d files written, %d removed",
+                    len(result.written),
+                    len(result.removed),
+                )
+        report = send_due(self.settings, now, inputs=inputs, stop=self.stop.is_set)
+        if report.due:
+            log.info(
+                "tick: %d due, %d sent, %d failed, %d to retry",
+                report.due,
+                report.sent,
+                report.failed,
+                report.retry,
+            )
+        return report
+
+
+def hold_lock(settings: Settings) -> IO[str]:
+    """Take the state database's lock for this process, or raise :class:`LockError`."""
+    path = settings.state.with_name(settings.state.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise LockError(
+            f"{settings.state} is in use by another `reminders run` (pid {owner}); "
+            "only one daemon may use a state database"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def run(settings: Settings, every: float | None = None) -> None:
+    """Run the daemon until SIGTERM or SIGINT."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    lock = hold_lock(settings)
+    daemon = Daemon(settings)
+    first = daemon.reload()
+    zone = first.series.timezone if first else UTC
+    scheduler = BlockingScheduler(timezone=zone)
+    trigger = (
+        IntervalTrigger(seconds=every, timezone=zone)
+        if every
+        else CronTrigger.from_crontab(settings["reminders.schedule"], timezone=zone)
+    )
+
+    def tick() -> None:
+        try:
+            daemon.tick(datetime.now(UTC))
+        except ReminderError as error:
+            log.error("tick failed: %s", error)
+
+    def finish(signum: int, frame: FrameType | None) -> None:
+        log.info(
+            "received %s: finishing the message in flight, then stopping",
+            signal.Signals(signum).name,
+        )
+        daemon.stop.set()
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    scheduler.add_job(
+        tick,
+        trigger,
+        id="tick",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(zone),
+    )
+    log.info(
+        "daemon started: schedule %s, state %s",
+        f"every {every}s" if every else settings["reminders.schedule"],
+        settings.state,
+    )
+    try:
+        scheduler.start()
+    finally:
+        lock.close()
+    log.info("daemon stopped")
+
+
+def _steps(start: datetime, end: datetime, step: timedelta) -> Iterator[datetime]:
+    moment = start
+    while moment <= end:
+        yield moment
+        moment += step
+
+
+def simulate(
+    settings: Settings,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    emit: Callable[[datetime, SendReport], None],
+) -> None:
+    """Run the tick at each step of virtual time, reporting the ticks that sent anything."""
+    daemon = Daemon(settings)
+    for moment in _steps(start.astimezone(UTC), end.astimezone(UTC), step):
+        report = daemon.tick(moment)
+        if report is not None and report.outcomes:
+            emit(moment, report)
+        if report is not None and report.stopped:
+            raise ReminderError(f"simulation stopped at {moment.isoformat()}: {report.stopped}")
