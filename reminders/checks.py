@@ -7,15 +7,20 @@ without a name, not a blank in 5,000 emails.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 from reminders.compose import TemplateProblem, Templates, message_context
 from reminders.errors import DataError, Problem
-from reminders.meetings import Series, load_series
+from reminders.meetings import Series, Snapshot, load_series
 from reminders.publish import feed_options
 from reminders.settings import Settings
 from reminders.subscribers import Subscriber, load_subscribers
 
 __all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates"]
 
+# Each template family, and whether its context carries a previous state.
+SAMPLE_KINDS = (("reminder", False), ("venue", False), ("change", True), ("cancelled", True))
 SAMPLE_PEOPLE = (
     Subscriber(email="sample@example.org", name="Sample Person", language="en"),
     Subscriber(email="sample@example.org", name="", language="en"),
@@ -28,11 +33,22 @@ def check_templates(settings: Settings, series: Series) -> list[Problem]:
     options = feed_options(settings)
     problems: dict[str, Problem] = {}
     for meeting in series:
-        for offset in settings["reminders.offsets"]:
+        moved = replace(
+            meeting,
+            start=meeting.start - timedelta(hours=1),
+            venue="Elsewhere",
+            room=None,
+            address=None,
+        )
+        for family, previous in SAMPLE_KINDS:
+            before = Snapshot.of(moved) if previous else None
             for person in SAMPLE_PEOPLE:
-                context = message_context(meeting, person, offset, series, options, "https://x/")
+                now = meeting.start - timedelta(days=3)
+                context = message_context(
+                    meeting, person, series, options, "https://x/", now, previous=before
+                )
                 try:
-                    templates.render("reminder", context)
+                    templates.render(family, context)
                 except TemplateProblem as error:
                     problems.update((str(p), p) for p in error.problems)
     return list(problems.values())

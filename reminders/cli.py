@@ -202,7 +202,7 @@ def preview(
     """Render one reminder message, to check the templates."""
     from reminders.report import preview_message
 
-    data = preview_message(context.settings(), meeting_id, offset, address, _now(now))
+    data = preview_message(context.settings(), meeting_id, offset, address, now)
     if out is None:
         click.echo(data.decode("utf-8", "replace"), nl=False)
     else:

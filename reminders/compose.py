@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_timedelta
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
@@ -34,7 +35,8 @@ from reminders.links import (
     meeting_ics_url,
     outlook_event_url,
 )
-from reminders.meetings import Meeting, Series
+from reminders.meetings import Meeting, Series, Snapshot
+from reminders.notices import changes
 from reminders.phrasing import day_phrase, time_range_phrase, when_phrase, zone_phrase
 from reminders.subscribers import Subscriber
 from reminders.tokens import make_token, stable_id
@@ -48,12 +50,12 @@ __all__ = [
     "compose",
     "header_safe",
     "message_context",
+    "template_for",
 ]
 
 SUBJECT_LIMIT = 150
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
 _ENCODED_WORD = re.compile(r"=\?|\?=")
-KINDS = ("reminder",)
 
 
 class _Policy(EmailPolicy):
@@ -145,44 +147,88 @@ class Identity:
         return f"{header_safe(self.list_name, 60)} <reminders.{self.domain}>"
 
 
-def _offset_text(offset: timedelta, locale: str) -> str:
-    return format_timedelta(offset, add_direction=True, locale=locale, threshold=1.5)
+TEMPLATES = {"reminder": "reminder", "venue": "venue", "change": "change", "cancel": "cancelled"}
+
+
+def template_for(kind: str) -> str:
+    """The template family of a delivery kind: ``reminder:3d`` -> ``reminder``."""
+    return TEMPLATES[kind.split(":", 1)[0]]
+
+
+def _meeting_context(meeting: Meeting, locale: str) -> dict[str, Any]:
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "city": meeting.city,
+        "venue": meeting.venue,
+        "room": meeting.room,
+        "address": meeting.address,
+        "location": meeting.location or TBD_LOCATION,
+        "notes": meeting.notes,
+        "status": meeting.status.value,
+        "cancelled": meeting.cancelled,
+        "start": meeting.start,
+        "end": meeting.end,
+        "timezone": meeting.zone.key,
+        "when": when_phrase(meeting.start, meeting.end, locale),
+        "day": day_phrase(meeting.start, locale),
+        "day_short": format_date(meeting.start, "EEE, MMM d", locale=locale),
+        "hours": time_range_phrase(meeting.start, meeting.end, locale),
+        "zone_name": zone_phrase(meeting.start, locale),
+    }
+
+
+def _said(snapshot: Snapshot, field: str, zone: ZoneInfo, locale: str) -> str:
+    """One side of a change, as a reader would say it."""
+    if field == "when":
+        start = datetime.fromisoformat(snapshot.start).astimezone(zone)
+        end = datetime.fromisoformat(snapshot.end).astimezone(zone)
+        return when_phrase(start, end, locale)
+    if field == "where":
+        parts = (snapshot.venue, snapshot.room, snapshot.address)
+        return ", ".join(p for p in parts if p) if snapshot.venue else TBD_LOCATION
+    return snapshot.status
+
+
+def _changes_context(previous: Snapshot, meeting: Meeting, locale: str) -> list[dict[str, str]]:
+    labels = {"when": "When", "where": "Where", "status": "Status"}
+    current = Snapshot.of(meeting)
+    return [
+        {
+            "field": change.field,
+            "label": labels[change.field],
+            "old": _said(change.old, change.field, meeting.zone, locale),
+            "new": _said(change.new, change.field, meeting.zone, locale),
+        }
+        for change in changes(previous, current)
+    ]
 
 
 def message_context(
     meeting: Meeting,
     subscriber: Subscriber,
-    offset: timedelta,
     series: Series,
     options: FeedOptions,
     unsubscribe_url: str,
+    now: datetime,
+    previous: Snapshot | None = None,
 ) -> dict[str, Any]:
-    """The template context documented in the README."""
+    """The template context documented in the README.
+
+    ``offset.text`` says how far off the meeting really is at ``now`` ("in 3
+    days"), so a late reminder never claims more time than is left.
+    """
     locale = "en"
     view = shown(meeting, options)
+    until = meeting.start - now.astimezone(meeting.zone)
     return {
-        "meeting": {
-            "id": meeting.id,
-            "title": meeting.title,
-            "city": meeting.city,
-            "venue": meeting.venue,
-            "room": meeting.room,
-            "address": meeting.address,
-            "location": meeting.location or TBD_LOCATION,
-            "notes": meeting.notes,
-            "status": meeting.status.value,
-            "cancelled": meeting.cancelled,
-            "start": meeting.start,
-            "end": meeting.end,
-            "timezone": meeting.zone.key,
-            "when": when_phrase(meeting.start, meeting.end, locale),
-            "day": day_phrase(meeting.start, locale),
-            "day_short": format_date(meeting.start, "EEE, MMM d", locale=locale),
-            "hours": time_range_phrase(meeting.start, meeting.end, locale),
-            "zone_name": zone_phrase(meeting.start, locale),
-        },
+        "meeting": _meeting_context(meeting, locale),
         "subscriber": {"name": subscriber.name, "language": subscriber.language},
-        "offset": {"text": _offset_text(offset, locale), "duration": offset},
+        "offset": {
+            "text": format_timedelta(until, add_direction=True, locale=locale, threshold=1.1),
+            "duration": until,
+        },
+        "changes": _changes_context(previous, meeting, locale) if previous else [],
         "links": {
             "google": google_event_url(meeting, view.description),
             "outlook": outlook_event_url(meeting, view.description),

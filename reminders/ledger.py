@@ -1,5 +1,9 @@
 """The delivery ledger: what was sent to whom, what failed, and who left.
 
+It also keeps what each person was last told of each meeting (the snapshot
+their latest message showed), for change notices, and each meeting's venue
+watch (was it TBD, when did its venue become known).
+
 One row per (meeting, kind, recipient). A delivery is recorded in its own
 committed transaction right after the server accepts it, before the next
 message goes, so a crash can repeat at most the one message in flight.
@@ -14,18 +18,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from reminders.plan import Delivery, Window
+from reminders.meetings import Snapshot
+from reminders.notices import Watch
+from reminders.plan import Delivery
 from reminders.state import transaction
 
 __all__ = [
     "MeetingCounts",
     "counts",
     "finished",
+    "load_watches",
     "record_failed",
     "record_retry",
     "record_sent",
+    "save_watches",
     "suppress",
     "suppressed",
+    "told",
+    "told_states",
 ]
 
 FIRST_RETRY = timedelta(minutes=5)
@@ -37,17 +47,17 @@ def _stamp(moment: datetime) -> str:
 
 
 def finished(
-    connection: sqlite3.Connection, windows: Iterable[Window], now: datetime
+    connection: sqlite3.Connection, kinds: Iterable[tuple[str, str]], now: datetime
 ) -> dict[tuple[str, str], set[str]]:
-    """For each window, the recipients done with: sent, failed, or waiting for a retry."""
+    """For each (meeting, kind), the recipients done with: sent, failed, or waiting to retry."""
     done: dict[tuple[str, str], set[str]] = {}
-    for window in windows:
+    for meeting_id, kind in kinds:
         rows = connection.execute(
             "SELECT recipient FROM delivery WHERE meeting_id = ? AND kind = ?"
             " AND (status != 'retry' OR retry_after > ?)",
-            (window.meeting.id, window.kind, _stamp(now)),
+            (meeting_id, kind, _stamp(now)),
         )
-        done[(window.meeting.id, window.kind)] = {row[0] for row in rows}
+        done[(meeting_id, kind)] = {row[0] for row in rows}
     return done
 
 
@@ -98,11 +108,21 @@ def _write(
 
 
 def record_sent(
-    connection: sqlite3.Connection, delivery: Delivery, message_id: str, now: datetime
+    connection: sqlite3.Connection,
+    delivery: Delivery,
+    message_id: str,
+    now: datetime,
+    told: Snapshot,
 ) -> None:
     """Record that the server accepted the message (committed before the next send)."""
     with transaction(connection):
         _write(connection, delivery, "sent", now, message_id=message_id)
+        connection.execute(
+            "INSERT INTO told (meeting_id, recipient, snapshot, updated) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (meeting_id, recipient) DO UPDATE SET snapshot = excluded.snapshot,"
+            " updated = excluded.updated",
+            (delivery.meeting_id, delivery.recipient, told.dumps(), _stamp(now)),
+        )
 
 
 def record_failed(
@@ -127,6 +147,65 @@ def record_retry(
         retry_after = now + delay
         _write(connection, delivery, "retry", now, error=error, retry_after=retry_after)
     return retry_after
+
+
+def told_states(connection: sqlite3.Connection) -> dict[str, set[Snapshot]]:
+    """Per meeting, the distinct snapshots people were last told (a few rows, not per person)."""
+    states: dict[str, set[Snapshot]] = {}
+    for meeting_id, snapshot in connection.execute(
+        "SELECT DISTINCT meeting_id, snapshot FROM told"
+    ):
+        states.setdefault(meeting_id, set()).add(Snapshot.loads(snapshot))
+    return states
+
+
+def told(
+    connection: sqlite3.Connection, meeting_ids: Iterable[str]
+) -> dict[str, dict[str, Snapshot]]:
+    """Per meeting, what each recipient was last told."""
+    found: dict[str, dict[str, Snapshot]] = {}
+    for meeting_id in meeting_ids:
+        rows = connection.execute(
+            "SELECT recipient, snapshot FROM told WHERE meeting_id = ?", (meeting_id,)
+        )
+        found[meeting_id] = {recipient: Snapshot.loads(text) for recipient, text in rows}
+    return found
+
+
+def load_watches(connection: sqlite3.Connection) -> dict[str, Watch]:
+    """Every meeting's venue watch."""
+    rows = connection.execute("SELECT meeting_id, tbd_seen, known_at, base FROM watch")
+    return {
+        meeting_id: Watch(
+            meeting_id=meeting_id,
+            tbd_seen=bool(tbd_seen),
+            known_at=datetime.fromisoformat(known_at) if known_at else None,
+            base=Snapshot.loads(base) if base else None,
+        )
+        for meeting_id, tbd_seen, known_at, base in rows
+    }
+
+
+def save_watches(connection: sqlite3.Connection, watches: Iterable[Watch]) -> None:
+    """Store changed venue watches in one transaction."""
+    rows = [
+        (
+            w.meeting_id,
+            int(w.tbd_seen),
+            w.known_at and _stamp(w.known_at),
+            w.base and w.base.dumps(),
+        )
+        for w in watches
+    ]
+    if not rows:
+        return
+    with transaction(connection):
+        connection.executemany(
+            "INSERT INTO watch (meeting_id, tbd_seen, known_at, base) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (meeting_id) DO UPDATE SET tbd_seen = excluded.tbd_seen,"
+            " known_at = excluded.known_at, base = excluded.base",
+            rows,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from email.utils import parseaddr
 from pathlib import Path
@@ -27,6 +28,7 @@ from reminders.wallclock import WallClockError, parse_date, parse_time, to_insta
 __all__ = [
     "Meeting",
     "Series",
+    "Snapshot",
     "Status",
     "is_tbd",
     "load_series",
@@ -124,6 +126,39 @@ class Meeting:
         if self.venue is None:
             return None
         return ", ".join(part for part in (self.venue, self.room, self.address) if part)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """What a reader acts on: when, where, and whether it happens."""
+
+    start: str
+    end: str
+    venue: str | None
+    room: str | None
+    address: str | None
+    status: str
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> Snapshot:
+        """Take the snapshot of a meeting as it is now."""
+        return cls(
+            start=meeting.start.isoformat(),
+            end=meeting.end.isoformat(),
+            venue=meeting.venue,
+            room=meeting.room,
+            address=meeting.address,
+            status=meeting.status.value,
+        )
+
+    def dumps(self) -> str:
+        """Serialize for the state database."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str) -> Snapshot:
+        """Read back what :meth:`dumps` wrote."""
+        return cls(**json.loads(text))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

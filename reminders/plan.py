@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from reminders.meetings import Meeting
+from reminders.meetings import Meeting, Snapshot
 from reminders.subscribers import Subscriber
 
 __all__ = [
@@ -43,6 +43,7 @@ class Schedule:
 
     offsets: tuple[timedelta, ...] = (timedelta(days=3),)
     send_time: time = time(9)
+    late_venue_before: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +68,7 @@ class Delivery:
     kind: str
     recipient: str  # the subscriber's key (case-folded address)
     closes: datetime
+    previous: Snapshot | None = None  # for a notice: what the person was last told
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,13 +96,19 @@ def _opening(meeting: Meeting, offset: timedelta, send_time: time) -> datetime:
     return local.astimezone(UTC).astimezone(meeting.zone)
 
 
-def windows(meeting: Meeting, schedule: Schedule) -> list[Window]:
-    """Every send window of a meeting, in time order (none while TBD or cancelled)."""
+def windows(meeting: Meeting, schedule: Schedule, known_at: datetime | None = None) -> list[Window]:
+    """Every send window of a meeting, in time order (none while TBD or cancelled).
+
+    ``known_at`` is when a venue that was TBD became known. Windows that opened
+    before then are replaced by one "venue announced" window from that moment,
+    if the meeting was still more than ``schedule.late_venue_before`` away, so
+    nobody gets a "3 days" reminder two days before, or a late one at all.
+    """
     if meeting.venue_tbd or meeting.cancelled:
         return []
     openings = sorted((_opening(meeting, o, schedule.send_time), o) for o in schedule.offsets)
     closings = [opens for opens, _ in openings[1:]] + [meeting.start]
-    return [
+    regular = [
         Window(
             meeting=meeting,
             kind=f"reminder:{offset_label(offset)}",
@@ -111,19 +119,53 @@ def windows(meeting: Meeting, schedule: Schedule) -> list[Window]:
         for (opens, offset), closes in zip(openings, closings, strict=True)
         if opens < closes
     ]
+    if known_at is None:
+        return regular
+    late = [w for w in regular if w.opens < known_at]
+    on_time = [w for w in regular if w.opens >= known_at]
+    if not late or meeting.start - known_at <= schedule.late_venue_before:
+        return on_time
+    venue = Window(
+        meeting=meeting,
+        kind="venue",
+        offset=meeting.start - known_at,
+        opens=known_at,
+        closes=late[-1].closes,
+    )
+    return [venue, *on_time]
 
 
-def open_windows(meetings: Iterable[Meeting], schedule: Schedule, now: datetime) -> list[Window]:
-    """The windows open at ``now``."""
-    return [w for m in meetings if m.start > now for w in windows(m, schedule) if w.is_open(now)]
+def open_windows(
+    meetings: Iterable[Meeting],
+    schedule: Schedule,
+    now: datetime,
+    known: Mapping[str, datetime] | None = None,
+) -> list[Window]:
+    """The windows open at ``now`` (``known``: when TBD venues became known)."""
+    known = known or {}
+    return [
+        w
+        for m in meetings
+        if m.start > now
+        for w in windows(m, schedule, known.get(m.id))
+        if w.is_open(now)
+    ]
 
 
 def upcoming(
-    meetings: Iterable[Meeting], schedule: Schedule, now: datetime, until: datetime
+    meetings: Iterable[Meeting],
+    schedule: Schedule,
+    now: datetime,
+    until: datetime,
+    known: Mapping[str, datetime] | None = None,
 ) -> list[Window]:
     """The windows open now or opening before ``until``, in time order."""
+    known = known or {}
     found = [
-        w for m in meetings for w in windows(m, schedule) if w.closes > now and w.opens < until
+        w
+        for m in meetings
+        for w in windows(m, schedule, known.get(m.id))
+        if w.closes > now and w.opens < until
     ]
     return sorted(found, key=lambda w: (w.opens, w.meeting.id))
 

@@ -88,16 +88,20 @@ def meeting_calendar(
 
 
 def current_revisions(
-    settings: Settings, series: Series, options: FeedOptions, now: datetime
+    settings: Settings, series: Series, options: FeedOptions, now: datetime, save: bool = True
 ) -> tuple[dict[str, Revision], list[str]]:
-    """Bring the stored revisions up to date with the series; return them and the revised ids."""
+    """Bring the stored revisions up to date with the series; return them and the revised ids.
+
+    With ``save=False`` (for reports) nothing is stored.
+    """
     connection = open_state(settings.state)
     try:
         previous = load_revisions(connection)
         prints = {m.id: fingerprint(shown(m, options)) for m in series}
         revisions = revise(prints, previous, now)
         revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
-        save_revisions(connection, (revisions[key] for key in revised))
+        if save:
+            save_revisions(connection, (revisions[key] for key in revised))
     finally:
         connection.close()
     return revisions, revised

@@ -32,18 +32,27 @@ def plan_report(settings: Settings, now: datetime, days: int) -> str:
     """The windows open now and opening within ``days``, with recipient counts."""
     inputs = load_inputs(settings)
     plan = schedule(settings)
+    sequences = _sequences(settings, inputs, now)
     connection = open_state(settings.state)
     try:
-        _, deliveries = plan_now(connection, inputs, plan, now)
+        _, deliveries = plan_now(connection, inputs, settings, sequences, now)
         suppressed = ledger.suppressed(connection)
+        watches = ledger.load_watches(connection)
     finally:
         connection.close()
+    known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
+    rows: list[tuple[str, str, str, str, str]] = []
     due_now: dict[tuple[str, str], int] = {}
     for delivery in deliveries:
         key = (delivery.meeting_id, delivery.kind)
         due_now[key] = due_now.get(key, 0) + 1
-    rows = []
-    for window in upcoming(inputs.series, plan, now, now + timedelta(days=days)):
+    for (meeting_id, kind), count in sorted(due_now.items()):
+        if kind.startswith(("change:", "cancel:")):
+            meeting = inputs.series.get(meeting_id)
+            assert meeting is not None
+            label = kind.split(":")[0] + " notice"
+            rows.append((_local(now, meeting), meeting_id, label, str(count), "due now"))
+    for window in upcoming(inputs.series, plan, now, now + timedelta(days=days), known):
         meeting = window.meeting
         if window.is_open(now):
             count, state = due_now.get((meeting.id, window.kind), 0), "due now"
@@ -72,6 +81,12 @@ def plan_report(settings: Settings, now: datetime, days: int) -> str:
     return "\n".join(lines)
 
 
+def _sequences(settings: Settings, inputs: Inputs, now: datetime) -> dict[str, int]:
+    options = feed_options(settings)
+    revisions, _ = current_revisions(settings, inputs.series, options, now, save=False)
+    return {key: revision.sequence for key, revision in revisions.items()}
+
+
 def _audience(inputs: Inputs, meeting: Meeting, suppressed: set[str]) -> int:
     return sum(p.wants(meeting.city) and p.key not in suppressed for p in inputs.subscribers)
 
@@ -79,10 +94,11 @@ def _audience(inputs: Inputs, meeting: Meeting, suppressed: set[str]) -> int:
 def status_report(settings: Settings, now: datetime) -> str:
     """Per meeting: reminders sent, failed, retrying, pending now, and suppressed people."""
     inputs = load_inputs(settings)
+    sequences = _sequences(settings, inputs, now)
     connection = open_state(settings.state)
     try:
         counts = ledger.counts(connection)
-        _, deliveries = plan_now(connection, inputs, schedule(settings), now)
+        _, deliveries = plan_now(connection, inputs, settings, sequences, now)
         suppressed = ledger.suppressed(connection)
     finally:
         connection.close()
@@ -108,7 +124,11 @@ def status_report(settings: Settings, now: datetime) -> str:
 
 
 def preview_message(
-    settings: Settings, meeting_id: str, offset_text: str, address: str | None, now: datetime
+    settings: Settings,
+    meeting_id: str,
+    offset_text: str,
+    address: str | None,
+    now: datetime | None,
 ) -> bytes:
     """Render one reminder as the bytes of an .eml file."""
     inputs = load_inputs(settings)
@@ -124,12 +144,13 @@ def preview_message(
     options = feed_options(settings)
     me = identity(settings, inputs.series, load_secret(settings.state))
     link, _ = unsubscribe_url(me, person.email)
-    context = message_context(meeting, person, offset, inputs.series, options, link)
+    when = now or meeting.start - offset
+    context = message_context(meeting, person, inputs.series, options, link, when)
     from reminders.compose import Templates
     from reminders.plan import offset_label
 
     letter = Templates(settings.templates).render("reminder", context)
-    revisions, _ = current_revisions(settings, inputs.series, options, now)
+    revisions, _ = current_revisions(settings, inputs.series, options, when, save=False)
     message = compose(
         letter,
         identity=me,
@@ -137,7 +158,7 @@ def preview_message(
         meeting=meeting,
         kind=f"reminder:{offset_label(offset)}",
         calendar=meeting_calendar(inputs.series, meeting, revisions, options),
-        now=now,
+        now=when,
     )
     return message.as_bytes()
 

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
 
 from reminders import ledger
-from reminders.compose import Identity, Templates, compose, message_context, unsubscribe_url
+from reminders.compose import (
+    Identity,
+    Templates,
+    compose,
+    message_context,
+    template_for,
+    unsubscribe_url,
+)
 from reminders.errors import ReminderError
-from reminders.meetings import Meeting, Series, load_series
+from reminders.meetings import Meeting, Series, Snapshot, load_series
+from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
 from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
 from reminders.publish import current_revisions, feed_options, meeting_calendar
 from reminders.revisions import Revision
@@ -104,13 +112,48 @@ def _address(text: str, key: str) -> Address:
     return Address(name, local, domain)
 
 
+def observe_venues(connection: sqlite3.Connection, series: Series, now: datetime) -> None:
+    """Note which meetings are TBD and when a TBD venue became known."""
+    ledger.save_watches(connection, observe(series, ledger.load_watches(connection), now).values())
+
+
 def plan_now(
-    connection: sqlite3.Connection, inputs: Inputs, plan: Schedule, now: datetime
-) -> tuple[list[Window], list[Delivery]]:
-    """The open windows and the deliveries due in them at ``now``."""
-    windows = open_windows(inputs.series, plan, now)
-    finished = ledger.finished(connection, windows, now)
-    return windows, due(windows, inputs.subscribers, finished, ledger.suppressed(connection))
+    connection: sqlite3.Connection,
+    inputs: Inputs,
+    settings: Settings,
+    sequences: Mapping[str, int],
+    now: datetime,
+) -> tuple[dict[tuple[str, str], Window], list[Delivery]]:
+    """The open reminder windows and every delivery due at ``now``, notices first."""
+    plan = schedule(settings)
+    audience = settings["notices.audience"]
+    watches = ledger.load_watches(connection)
+    known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
+    windows = open_windows(inputs.series, plan, now, known)
+    changed = changed_meetings(
+        inputs.series, ledger.told_states(connection), watches, audience, now
+    )
+    kinds = [(w.meeting.id, w.kind) for w in windows]
+    kinds += [(m.id, notice_kind(m, sequences[m.id])) for m in changed if m.id in sequences]
+    finished = ledger.finished(connection, kinds, now)
+    venue_windows = [w.meeting.id for w in windows if w.kind == "venue"]
+    for meeting_id, heard in ledger.told(connection, venue_windows).items():
+        # Whoever was already told of the meeting needs no "venue announced" reminder.
+        finished.setdefault((meeting_id, "venue"), set()).update(heard)
+    suppressed = ledger.suppressed(connection)
+    told = ledger.told(connection, (m.id for m in changed))
+    notices = notice_deliveries(
+        changed,
+        inputs.subscribers,
+        told,
+        sequences,
+        watches,
+        audience=audience,
+        finished=finished,
+        suppressed=suppressed,
+    )
+    reminders = due(windows, inputs.subscribers, finished, suppressed)
+    return {(w.meeting.id, w.kind): w for w in windows}, notices + reminders
 
 
 def send_due(
@@ -129,7 +172,10 @@ def send_due(
     revisions, _ = current_revisions(settings, inputs.series, options, now)
     connection = open_state(settings.state)
     try:
-        windows, deliveries = plan_now(connection, inputs, schedule(settings), now)
+        if not dry_run:
+            observe_venues(connection, inputs.series, now)
+        sequences = {key: revision.sequence for key, revision in revisions.items()}
+        windows, deliveries = plan_now(connection, inputs, settings, sequences, now)
         report = SendReport(due=len(deliveries), skipped=skipped(inputs.series, now))
         if dry_run or not deliveries:
             return report
@@ -172,13 +218,13 @@ class _Sender:
         revisions: dict[str, Revision],
         me: Identity,
         transport: Transport,
-        windows: list[Window],
+        windows: dict[tuple[str, str], Window],
         now: datetime,
     ) -> None:
         self.connection, self.me, self.transport, self.now = connection, me, transport, now
         self.series = inputs.series
         self.people = {person.key: person for person in inputs.subscribers}
-        self.windows = {(w.meeting.id, w.kind): w for w in windows}
+        self.windows = windows
         self.templates = Templates(settings.templates)
         self.options = feed_options(settings)
         self.revisions = revisions
@@ -193,12 +239,14 @@ class _Sender:
 
     def deliver(self, delivery: Delivery) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry"."""
-        window = self.windows[(delivery.meeting_id, delivery.kind)]
         person = self.people[delivery.recipient]
-        meeting = window.meeting
+        meeting = self.series.get(delivery.meeting_id)
+        assert meeting is not None
         link, _ = unsubscribe_url(self.me, person.email)
-        context = message_context(meeting, person, window.offset, self.series, self.options, link)
-        letter = self.templates.render("reminder", context)
+        context = message_context(
+            meeting, person, self.series, self.options, link, self.now, previous=delivery.previous
+        )
+        letter = self.templates.render(template_for(delivery.kind), context)
         message = compose(
             letter,
             identity=self.me,
@@ -226,6 +274,8 @@ class _Sender:
             ledger.record_failed(self.connection, delivery, str(error), self.now)
             log.warning("%s %s to %s failed for good: %s", meeting.id, delivery.kind, who, error)
             return "failed"
-        ledger.record_sent(self.connection, delivery, str(message["Message-ID"]), self.now)
+        ledger.record_sent(
+            self.connection, delivery, str(message["Message-ID"]), self.now, Snapshot.of(meeting)
+        )
         log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
         return "sent"

@@ -52,6 +52,25 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "what each person was told, and when TBD venues became known",
+        """
+        CREATE TABLE told (
+            meeting_id TEXT NOT NULL,
+            recipient  TEXT NOT NULL,
+            snapshot   TEXT NOT NULL,
+            updated    TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, recipient)
+        ) WITHOUT ROWID;
+        CREATE INDEX told_states ON told (meeting_id, snapshot);
+        CREATE TABLE watch (
+            meeting_id TEXT PRIMARY KEY,
+            tbd_seen   INTEGER NOT NULL,
+            known_at   TEXT,
+            base       TEXT
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

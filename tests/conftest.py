@@ -89,6 +89,6 @@ def mail_workspace(workspace: Path, smtp: SinkServer) -> Path:
 
 
 def set_setting(workspace: Path, text: str) -> None:
-    """Append TOML (a new [section] or top-level keys before any section) to the settings."""
+    """Append a new [section] of TOML to the workspace's settings."""
     path = workspace / "reminders.toml"
-    path.write_text(text + "\n" + path.read_text())
+    path.write_text(path.read_text() + "\n" + text + "\n")

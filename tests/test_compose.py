@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
@@ -45,7 +45,7 @@ INJECTIONS = [
 
 def make(meeting: Meeting = WORCESTER, person: Subscriber = ANA) -> tuple[EmailMessage, bytes]:
     revisions = revise({m.id: fingerprint(shown(m, OPTIONS)) for m in (meeting,)}, {}, NOW)
-    context = message_context(meeting, person, timedelta(days=3), SERIES, OPTIONS, "https://u/")
+    context = message_context(meeting, person, SERIES, OPTIONS, "https://u/", NOW)
     letter = Templates(ROOT / "templates").render("reminder", context)
     calendar = meeting_calendar(SERIES, meeting, revisions, OPTIONS)
     message = compose(
