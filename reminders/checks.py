@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from reminders.compose import TemplateProblem, Templates, message_context
+from reminders.compose import PersonalLinks, TemplateProblem, Templates, message_context
 from reminders.errors import DataError, Problem
 from reminders.meetings import Series, Snapshot, load_series
 from reminders.publish import feed_options
@@ -19,6 +19,11 @@ from reminders.subscribers import Subscriber, load_subscribers
 
 __all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates"]
 
+SAMPLE_LINKS = PersonalLinks(
+    unsubscribe="https://example.org/u",
+    preferences="https://example.org/p",
+    mailto="mailto:x@example.org",
+)
 # Each template family, and whether its context carries a previous state.
 SAMPLE_KINDS = (("reminder", False), ("venue", False), ("change", True), ("cancelled", True))
 SAMPLE_PEOPLE = (
@@ -45,7 +50,7 @@ def check_templates(settings: Settings, series: Series) -> list[Problem]:
             for person in SAMPLE_PEOPLE:
                 now = meeting.start - timedelta(days=3)
                 context = message_context(
-                    meeting, person, series, options, "https://x/", now, previous=before
+                    meeting, person, series, options, SAMPLE_LINKS, now, previous=before
                 )
                 try:
                     templates.render(family, context)

@@ -45,11 +45,13 @@ __all__ = [
     "POLICY",
     "Identity",
     "Letter",
+    "PersonalLinks",
     "TemplateProblem",
     "Templates",
     "compose",
     "header_safe",
     "message_context",
+    "personal_links",
     "template_for",
 ]
 
@@ -209,7 +211,7 @@ def message_context(
     subscriber: Subscriber,
     series: Series,
     options: FeedOptions,
-    unsubscribe_url: str,
+    personal: PersonalLinks,
     now: datetime,
     previous: Snapshot | None = None,
 ) -> dict[str, Any]:
@@ -236,22 +238,35 @@ def message_context(
             "page": view.url,
             "map": map_url(meeting),
             "feed": feed_url(options.base_url),
+            "preferences": personal.preferences,
         },
         "series": {
             "name": series.name,
             "organizer_name": series.organizer_name,
             "organizer_email": series.organizer_email,
         },
-        "unsubscribe_url": unsubscribe_url,
+        "unsubscribe_url": personal.unsubscribe,
     }
 
 
-def unsubscribe_url(identity: Identity, address: str) -> tuple[str, str]:
-    """The one-click https URL and the mailto: URL, each with the opaque token."""
-    token = make_token(identity.secret, address, "unsubscribe")
-    https = f"{identity.base_url}unsubscribe?token={quote(token)}"
-    mailto = f"mailto:{identity.sender.addr_spec}?subject={quote('unsubscribe ' + token)}"
-    return https, mailto
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonalLinks:
+    """One person's links, each carrying an opaque signed token (never the address)."""
+
+    unsubscribe: str
+    preferences: str
+    mailto: str
+
+
+def personal_links(identity: Identity, address: str) -> PersonalLinks:
+    """The one-click unsubscribe URL, the preferences URL and the mailto: fallback."""
+    leave = make_token(identity.secret, address, "unsubscribe")
+    prefs = make_token(identity.secret, address, "preferences")
+    return PersonalLinks(
+        unsubscribe=f"{identity.base_url}unsubscribe?token={quote(leave)}",
+        preferences=f"{identity.base_url}preferences?token={quote(prefs)}",
+        mailto=f"mailto:{identity.sender.addr_spec}?subject={quote('unsubscribe ' + leave)}",
+    )
 
 
 def message_id(identity: Identity, meeting_id: str, kind: str, recipient: str) -> str:
@@ -270,7 +285,7 @@ def compose(
     now: datetime,
 ) -> EmailMessage:
     """Build the message: multipart/mixed of text+HTML alternatives and the .ics."""
-    https, mailto = unsubscribe_url(identity, subscriber.email)
+    links = personal_links(identity, subscriber.email)
     message = EmailMessage(policy=POLICY)
     message["From"] = identity.sender
     message["To"] = Address(header_safe(subscriber.name, 80), addr_spec=subscriber.email)
@@ -280,7 +295,7 @@ def compose(
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(identity, meeting.id, kind, subscriber.email)
     message["List-Id"] = identity.list_id
-    message["List-Unsubscribe"] = f"<{https}>,\n <{mailto}>"
+    message["List-Unsubscribe"] = f"<{links.unsubscribe}>,\n <{links.mailto}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(letter.text, cte="quoted-printable")

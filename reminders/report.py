@@ -6,10 +6,11 @@ command line only prints. Addresses never appear in these reports: counts do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from reminders import ledger
-from reminders.compose import compose, message_context, unsubscribe_url
+from reminders.compose import compose, message_context, personal_links
 from reminders.errors import UsageError
 from reminders.meetings import Meeting
 from reminders.plan import upcoming
@@ -35,7 +36,7 @@ def plan_report(settings: Settings, now: datetime, days: int) -> str:
     sequences = _sequences(settings, inputs, now)
     connection = open_state(settings.state)
     try:
-        _, deliveries = plan_now(connection, inputs, settings, sequences, now)
+        work = plan_now(connection, inputs, settings, sequences, now)
         suppressed = ledger.suppressed(connection)
         watches = ledger.load_watches(connection)
     finally:
@@ -43,7 +44,7 @@ def plan_report(settings: Settings, now: datetime, days: int) -> str:
     known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
     rows: list[tuple[str, str, str, str, str]] = []
     due_now: dict[tuple[str, str], int] = {}
-    for delivery in deliveries:
+    for delivery in work.deliveries:
         key = (delivery.meeting_id, delivery.kind)
         due_now[key] = due_now.get(key, 0) + 1
     for (meeting_id, kind), count in sorted(due_now.items()):
@@ -57,7 +58,7 @@ def plan_report(settings: Settings, now: datetime, days: int) -> str:
         if window.is_open(now):
             count, state = due_now.get((meeting.id, window.kind), 0), "due now"
         else:
-            count, state = _audience(inputs, meeting, suppressed), "scheduled"
+            count, state = _audience(work.people.values(), meeting, suppressed), "scheduled"
         rows.append(
             (
                 _local(window.opens, meeting),
@@ -87,8 +88,8 @@ def _sequences(settings: Settings, inputs: Inputs, now: datetime) -> dict[str, i
     return {key: revision.sequence for key, revision in revisions.items()}
 
 
-def _audience(inputs: Inputs, meeting: Meeting, suppressed: set[str]) -> int:
-    return sum(p.wants(meeting.city) and p.key not in suppressed for p in inputs.subscribers)
+def _audience(people: Iterable[Subscriber], meeting: Meeting, suppressed: set[str]) -> int:
+    return sum(p.wants(meeting.city) and p.key not in suppressed for p in people)
 
 
 def status_report(settings: Settings, now: datetime) -> str:
@@ -98,17 +99,17 @@ def status_report(settings: Settings, now: datetime) -> str:
     connection = open_state(settings.state)
     try:
         counts = ledger.counts(connection)
-        _, deliveries = plan_now(connection, inputs, settings, sequences, now)
+        work = plan_now(connection, inputs, settings, sequences, now)
         suppressed = ledger.suppressed(connection)
     finally:
         connection.close()
     pending: dict[str, int] = {}
-    for delivery in deliveries:
+    for delivery in work.deliveries:
         pending[delivery.meeting_id] = pending.get(delivery.meeting_id, 0) + 1
     rows = []
     for meeting in inputs.series:
         c = counts.get(meeting.id, ledger.MeetingCounts(meeting_id=meeting.id))
-        blocked = sum(p.wants(meeting.city) and p.key in suppressed for p in inputs.subscribers)
+        blocked = sum(p.wants(meeting.city) and p.key in suppressed for p in work.people.values())
         rows.append(
             (
                 meeting.id,
@@ -143,7 +144,7 @@ def preview_message(
     person = _person(inputs, address)
     options = feed_options(settings)
     me = identity(settings, inputs.series, load_secret(settings.state))
-    link, _ = unsubscribe_url(me, person.email)
+    link = personal_links(me, person.email)
     when = now or meeting.start - offset
     context = message_context(meeting, person, inputs.series, options, link, when)
     from reminders.compose import Templates

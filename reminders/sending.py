@@ -22,8 +22,8 @@ from reminders.compose import (
     Templates,
     compose,
     message_context,
+    personal_links,
     template_for,
-    unsubscribe_url,
 )
 from reminders.errors import ReminderError
 from reminders.meetings import Meeting, Series, Snapshot, load_series
@@ -34,6 +34,7 @@ from reminders.revisions import Revision
 from reminders.settings import Settings
 from reminders.state import open_state
 from reminders.subscribers import Subscriber, load_subscribers, mask
+from reminders.subscriptions import merge, web_subscribers
 from reminders.tokens import load_secret
 from reminders.transport import (
     PermanentFailure,
@@ -43,7 +44,16 @@ from reminders.transport import (
     open_transport,
 )
 
-__all__ = ["Inputs", "SendReport", "identity", "load_inputs", "plan_now", "schedule", "send_due"]
+__all__ = [
+    "Due",
+    "Inputs",
+    "SendReport",
+    "identity",
+    "load_inputs",
+    "plan_now",
+    "schedule",
+    "send_due",
+]
 
 log = logging.getLogger("reminders.send")
 
@@ -117,14 +127,24 @@ def observe_venues(connection: sqlite3.Connection, series: Series, now: datetime
     ledger.save_watches(connection, observe(series, ledger.load_watches(connection), now).values())
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Due:
+    """What a run must do: the open windows, the deliveries (notices first), the people."""
+
+    windows: dict[tuple[str, str], Window]
+    deliveries: list[Delivery]
+    people: dict[str, Subscriber]
+
+
 def plan_now(
     connection: sqlite3.Connection,
     inputs: Inputs,
     settings: Settings,
     sequences: Mapping[str, int],
     now: datetime,
-) -> tuple[dict[tuple[str, str], Window], list[Delivery]]:
-    """The open reminder windows and every delivery due at ``now``, notices first."""
+) -> Due:
+    """Everything due at ``now``, for the CSV's subscribers and those who joined on the web."""
+    people = merge(inputs.subscribers, web_subscribers(connection))
     plan = schedule(settings)
     audience = settings["notices.audience"]
     watches = ledger.load_watches(connection)
@@ -152,8 +172,12 @@ def plan_now(
         finished=finished,
         suppressed=suppressed,
     )
-    reminders = due(windows, inputs.subscribers, finished, suppressed)
-    return {(w.meeting.id, w.kind): w for w in windows}, notices + reminders
+    reminders = due(windows, people, finished, suppressed)
+    return Due(
+        windows={(w.meeting.id, w.kind): w for w in windows},
+        deliveries=notices + reminders,
+        people={person.key: person for person in people},
+    )
 
 
 def send_due(
@@ -175,9 +199,9 @@ def send_due(
         if not dry_run:
             observe_venues(connection, inputs.series, now)
         sequences = {key: revision.sequence for key, revision in revisions.items()}
-        windows, deliveries = plan_now(connection, inputs, settings, sequences, now)
-        report = SendReport(due=len(deliveries), skipped=skipped(inputs.series, now))
-        if dry_run or not deliveries:
+        work = plan_now(connection, inputs, settings, sequences, now)
+        report = SendReport(due=len(work.deliveries), skipped=skipped(inputs.series, now))
+        if dry_run or not work.deliveries:
             return report
         me = identity(settings, inputs.series, load_secret(settings.state))
         outbox = transport or open_transport(
@@ -187,9 +211,11 @@ def send_due(
             max_per_minute=settings["mail.max_per_minute"],
             helo=inputs.series.domain,
         )
-        sender = _Sender(connection, inputs, settings, revisions, me, outbox, windows, now)
+        sender = _Sender(
+            connection, inputs.series, work.people, settings, revisions, me, outbox, now
+        )
         try:
-            for count, delivery in enumerate(deliveries, start=1):
+            for count, delivery in enumerate(work.deliveries, start=1):
                 if stop():
                     report.stopped = "asked to stop"
                     break
@@ -213,18 +239,17 @@ class _Sender:
     def __init__(
         self,
         connection: sqlite3.Connection,
-        inputs: Inputs,
+        series: Series,
+        people: dict[str, Subscriber],
         settings: Settings,
         revisions: dict[str, Revision],
         me: Identity,
         transport: Transport,
-        windows: dict[tuple[str, str], Window],
         now: datetime,
     ) -> None:
         self.connection, self.me, self.transport, self.now = connection, me, transport, now
-        self.series = inputs.series
-        self.people = {person.key: person for person in inputs.subscribers}
-        self.windows = windows
+        self.series = series
+        self.people = people
         self.templates = Templates(settings.templates)
         self.options = feed_options(settings)
         self.revisions = revisions
@@ -242,7 +267,7 @@ class _Sender:
         person = self.people[delivery.recipient]
         meeting = self.series.get(delivery.meeting_id)
         assert meeting is not None
-        link, _ = unsubscribe_url(self.me, person.email)
+        link = personal_links(self.me, person.email)
         context = message_context(
             meeting, person, self.series, self.options, link, self.now, previous=delivery.previous
         )

@@ -71,6 +71,29 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "sign-ups through the web",
+        """
+        CREATE TABLE signup (
+            id       TEXT PRIMARY KEY,
+            email    TEXT NOT NULL,
+            name     TEXT NOT NULL,
+            language TEXT NOT NULL,
+            cities   TEXT NOT NULL,
+            created  TEXT NOT NULL,
+            expires  TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX signup_email ON signup (email);
+        CREATE TABLE subscriber (
+            recipient TEXT PRIMARY KEY,
+            email     TEXT NOT NULL,
+            name      TEXT NOT NULL,
+            language  TEXT NOT NULL,
+            cities    TEXT NOT NULL,
+            updated   TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

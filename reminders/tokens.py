@@ -19,7 +19,15 @@ from pathlib import Path
 
 from reminders.errors import ReminderError
 
-__all__ = ["InvalidToken", "address_id", "load_secret", "make_token", "read_token", "stable_id"]
+__all__ = [
+    "InvalidToken",
+    "address_id",
+    "load_secret",
+    "make_token",
+    "read_token",
+    "sign",
+    "stable_id",
+]
 
 SECRET_ENV = "REMINDERS_SECRET"
 SECRET_FILE = "secret"
@@ -67,7 +75,13 @@ def stable_id(secret: bytes, *parts: str) -> str:
 
 def make_token(secret: bytes, address: str, purpose: str, expires: datetime | None = None) -> str:
     """Sign ``purpose`` for ``address``, optionally until ``expires``."""
-    ident = address_id(secret, address)
+    return sign(secret, address_id(secret, address), purpose, expires)
+
+
+def sign(secret: bytes, ident: str, purpose: str, expires: datetime | None = None) -> str:
+    """Sign ``purpose`` for an opaque id (an address id, or a pending sign-up's id)."""
+    if not ident or "." in ident:
+        raise ValueError("an id must be non-empty and have no dot")
     expiry = str(int(expires.timestamp())) if expires else "0"
     return f"{ident}.{expiry}.{_mac(secret, 'token', purpose, ident, expiry)}"
 

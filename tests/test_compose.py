@@ -12,7 +12,14 @@ from email.message import EmailMessage
 import pytest
 from icalendar import Calendar
 
-from reminders.compose import Identity, Templates, compose, header_safe, message_context
+from reminders.compose import (
+    Identity,
+    PersonalLinks,
+    Templates,
+    compose,
+    header_safe,
+    message_context,
+)
 from reminders.feed import FeedOptions, fingerprint, shown
 from reminders.meetings import Meeting, load_series
 from reminders.publish import meeting_calendar
@@ -45,7 +52,8 @@ INJECTIONS = [
 
 def make(meeting: Meeting = WORCESTER, person: Subscriber = ANA) -> tuple[EmailMessage, bytes]:
     revisions = revise({m.id: fingerprint(shown(m, OPTIONS)) for m in (meeting,)}, {}, NOW)
-    context = message_context(meeting, person, SERIES, OPTIONS, "https://u/", NOW)
+    links = PersonalLinks(unsubscribe="https://u/", preferences="https://p/", mailto="mailto:x")
+    context = message_context(meeting, person, SERIES, OPTIONS, links, NOW)
     letter = Templates(ROOT / "templates").render("reminder", context)
     calendar = meeting_calendar(SERIES, meeting, revisions, OPTIONS)
     message = compose(

@@ -1,0 +1,168 @@
+"""Joining and leaving through the web: double opt-in, preferences, unsubscribing.
+
+Sign-ups wait in the state database until the link of their confirmation
+email is followed; confirmed ones join the subscribers of the CSV file (a
+row here overrides the CSV row of the same address, which is how the CSV's
+people change their preferences). Leaving deletes the row and adds the
+address to the suppression list. Nothing here tells a caller whether an
+address was on the list.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from reminders.ledger import suppress
+from reminders.state import transaction
+from reminders.subscribers import Subscriber
+from reminders.tokens import address_id
+
+__all__ = [
+    "CONFIRM_FOR",
+    "LANGUAGES",
+    "Signup",
+    "confirm",
+    "leave",
+    "merge",
+    "save_preferences",
+    "start_signup",
+    "web_subscribers",
+]
+
+CONFIRM_FOR = timedelta(hours=48)
+RESEND_AFTER = timedelta(minutes=10)
+# Offered on the forms, by native name; a subscriber's messages use the first usable one.
+LANGUAGES = {
+    "en": "English",
+    "es": "Español",
+    "pt-BR": "Português (Brasil)",
+    "ht": "Kreyòl ayisyen",
+    "zh-Hans": "中文（简体）",
+    "zh-Hant": "中文（繁體）",
+    "vi": "Tiếng Việt",
+    "kea": "Kabuverdianu",
+    "ar": "العربية",
+}
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signup:
+    """A sign-up waiting for its confirmation link."""
+
+    id: str
+    person: Subscriber
+    expires: datetime
+    send: bool  # False when one went to this address moments ago (no mail bombing)
+
+
+def start_signup(connection: sqlite3.Connection, person: Subscriber, now: datetime) -> Signup:
+    """Store a pending sign-up; its id goes, signed, into the confirmation link."""
+    ident = secrets.token_urlsafe(16).replace(".", "_")
+    expires = now + CONFIRM_FOR
+    with transaction(connection):
+        connection.execute("DELETE FROM signup WHERE expires < ?", (_stamp(now),))
+        recent = connection.execute(
+            "SELECT 1 FROM signup WHERE email = ? AND created > ?",
+            (person.key, _stamp(now - RESEND_AFTER)),
+        ).fetchone()
+        connection.execute(
+            "INSERT INTO signup (id, email, name, language, cities, created, expires)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ident,
+                person.key,
+                person.name,
+                person.language,
+                ";".join(sorted(person.cities)),
+                _stamp(now),
+                _stamp(expires),
+            ),
+        )
+    return Signup(id=ident, person=person, expires=expires, send=recent is None)
+
+
+def confirm(connection: sqlite3.Connection, signup_id: str, now: datetime) -> Subscriber | None:
+    """Turn a pending sign-up into a subscriber; None if it expired or was used."""
+    with transaction(connection):
+        row = connection.execute(
+            "SELECT email, name, language, cities FROM signup WHERE id = ? AND expires >= ?",
+            (signup_id, _stamp(now)),
+        ).fetchone()
+        if row is None:
+            return None
+        email, name, language, cities = row
+        connection.execute("DELETE FROM signup WHERE id = ?", (signup_id,))
+        # Confirming is fresh consent: it lifts an earlier unsubscription.
+        connection.execute("DELETE FROM suppression WHERE recipient = ?", (email,))
+        person = Subscriber(
+            email=email,
+            name=name,
+            language=language,
+            cities=frozenset(c for c in cities.split(";") if c),
+        )
+        _store(connection, person, now)
+    return person
+
+
+def _store(connection: sqlite3.Connection, person: Subscriber, now: datetime) -> None:
+    connection.execute(
+        "INSERT INTO subscriber (recipient, email, name, language, cities, updated)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (recipient) DO UPDATE SET"
+        " name = excluded.name, language = excluded.language, cities = excluded.cities,"
+        " updated = excluded.updated",
+        (
+            person.key,
+            person.email,
+            person.name,
+            person.language,
+            ";".join(sorted(person.cities)),
+            _stamp(now),
+        ),
+    )
+
+
+def save_preferences(connection: sqlite3.Connection, person: Subscriber, now: datetime) -> None:
+    """Store someone's language and cities (overriding their CSV row, if any)."""
+    with transaction(connection):
+        _store(connection, person, now)
+
+
+def leave(connection: sqlite3.Connection, address: str, now: datetime) -> None:
+    """Unsubscribe for good: forget the web row, suppress the address."""
+    with transaction(connection):
+        connection.execute("DELETE FROM subscriber WHERE recipient = ?", (address.lower(),))
+    suppress(connection, address, "unsubscribed", now)
+
+
+def web_subscribers(connection: sqlite3.Connection) -> list[Subscriber]:
+    """Everyone who confirmed through the web, or changed preferences there."""
+    rows = connection.execute("SELECT email, name, language, cities FROM subscriber")
+    return [
+        Subscriber(
+            email=email,
+            name=name,
+            language=language,
+            cities=frozenset(c for c in cities.split(";") if c),
+        )
+        for email, name, language, cities in rows
+    ]
+
+
+def merge(csv_people: Iterable[Subscriber], web_people: Iterable[Subscriber]) -> list[Subscriber]:
+    """The CSV's subscribers, with web rows overriding or adding."""
+    people = {person.key: person for person in csv_people}
+    people.update((person.key, person) for person in web_people)
+    return list(people.values())
+
+
+def find_address(secret: bytes, ident: str, people: Iterable[Subscriber]) -> str | None:
+    """The address whose opaque id is ``ident``, among ``people``."""
+    return next((p.email for p in people if address_id(secret, p.email) == ident), None)
