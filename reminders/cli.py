@@ -320,18 +320,18 @@ def build(context: _Context, out: Path | None, now: datetime | None) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @pass_context
 def serve(context: _Context, host: str, port: int) -> None:
-    """Serve the public folder (for local use; production uses a static web server)."""
+    """Serve the public folder and the sign-up pages (waitress)."""
     from reminders.web import make_server
 
     settings = context.settings()
-    server = make_server(settings.public, host, port)
-    click.echo(f"serving {settings.public} at http://{host}:{server.server_port}/", err=True)
+    server = make_server(settings, host, port)
+    click.echo(f"serving {settings.public} at http://{host}:{server.effective_port}/", err=True)
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
 
 
 @cli.command(name="import")

@@ -49,6 +49,7 @@ __all__ = [
     "TemplateProblem",
     "Templates",
     "compose",
+    "compose_confirmation",
     "header_safe",
     "message_context",
     "personal_links",
@@ -274,6 +275,32 @@ def message_id(identity: Identity, meeting_id: str, kind: str, recipient: str) -
     return f"<{stable_id(identity.secret, meeting_id, kind, recipient.lower())}@{identity.domain}>"
 
 
+def _addressed(
+    letter: Letter, identity: Identity, subscriber: Subscriber, now: datetime
+) -> EmailMessage:
+    """A message from the list to one person, with its subject and date."""
+    message = EmailMessage(policy=POLICY)
+    message["From"] = identity.sender
+    message["To"] = Address(header_safe(subscriber.name, 80), addr_spec=subscriber.email)
+    if identity.reply_to is not None:
+        message["Reply-To"] = identity.reply_to
+    message["Subject"] = header_safe(letter.subject)
+    message["Date"] = format_datetime(now)
+    return message
+
+
+def compose_confirmation(
+    letter: Letter, *, identity: Identity, subscriber: Subscriber, signup_id: str, now: datetime
+) -> EmailMessage:
+    """Build a sign-up confirmation: text and HTML, no list headers (not on the list yet)."""
+    message = _addressed(letter, identity, subscriber, now)
+    message["Message-ID"] = message_id(identity, "signup", signup_id, subscriber.email)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(letter.text, cte="quoted-printable")
+    message.add_alternative(letter.html, subtype="html", cte="quoted-printable")
+    return message
+
+
 def compose(
     letter: Letter,
     *,
@@ -286,13 +313,7 @@ def compose(
 ) -> EmailMessage:
     """Build the message: multipart/mixed of text+HTML alternatives and the .ics."""
     links = personal_links(identity, subscriber.email)
-    message = EmailMessage(policy=POLICY)
-    message["From"] = identity.sender
-    message["To"] = Address(header_safe(subscriber.name, 80), addr_spec=subscriber.email)
-    if identity.reply_to is not None:
-        message["Reply-To"] = identity.reply_to
-    message["Subject"] = header_safe(letter.subject)
-    message["Date"] = format_datetime(now)
+    message = _addressed(letter, identity, subscriber, now)
     message["Message-ID"] = message_id(identity, meeting.id, kind, subscriber.email)
     message["List-Id"] = identity.list_id
     message["List-Unsubscribe"] = f"<{links.unsubscribe}>,\n <{links.mailto}>"

@@ -6,8 +6,10 @@ typo in a template fails the build instead of publishing a blank.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -72,10 +74,22 @@ def meeting_view(meeting: Meeting, options: FeedOptions) -> MeetingView:
     )
 
 
-def landing_page(env: Environment, series: Series, options: FeedOptions) -> str:
-    """Render ``index.html``: the meetings by date and the ways to subscribe."""
+def landing_page(
+    env: Environment,
+    series: Series,
+    options: FeedOptions,
+    signup: Mapping[str, Any] | None = None,
+    base_path: str = "",
+) -> str:
+    """Render the landing page: the meetings by date and the ways to subscribe.
+
+    The static ``index.html`` links to the sign-up page; the web application
+    passes ``signup`` (a CSRF token, the languages) to show the form itself.
+    """
     url = feed_url(options.base_url)
     return env.get_template("index.html.j2").render(
+        signup=signup,
+        base_path=base_path,
         series=series,
         meetings=[meeting_view(m, options) for m in series],
         feed_url=url,

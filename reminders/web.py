@@ -1,24 +1,60 @@
-"""Serving the public folder over HTTP, with the headers calendar apps rely on.
+"""The web application: the public folder, signing up, and leaving.
 
-For local use and tests; production serves the folder with a static web
-server configured the same way (``deploy/nginx.conf``). Strong ETags come
-from the file's bytes, so a rebuild that changes nothing keeps them, and a
-poll with ``If-None-Match`` gets ``304 Not Modified``. Only regular files
-inside the folder are served: any path that escapes it is a 404.
+Flask routes requests; waitress serves them (see the README for why). The
+public folder is served with the headers calendar apps rely on: strong
+ETags from the bytes, ``304 Not Modified``, and 404 for any path that leaves
+the folder. The dynamic pages (sign-up with double opt-in, confirmation,
+one-click unsubscribe per RFC 8058, preferences) never reveal whether an
+address is on the list: the same page, status and work for every address.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import logging
 import mimetypes
-import posixpath
+import queue
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 
-__all__ = ["SECURITY_HEADERS", "PublicFolderHandler", "make_server"]
+from flask import Flask, Response, request
+
+from reminders.compose import Templates, compose_confirmation
+from reminders.errors import DataError
+from reminders.meetings import Series, load_series, one_line
+from reminders.pages import landing_page, web_environment
+from reminders.publish import feed_options
+from reminders.sending import identity
+from reminders.settings import Settings
+from reminders.state import open_state
+from reminders.subscribers import Subscriber, load_subscribers, parse_address
+from reminders.subscriptions import (
+    CONFIRM_FOR,
+    LANGUAGES,
+    confirm,
+    find_address,
+    leave,
+    merge,
+    save_preferences,
+    start_signup,
+    web_subscribers,
+)
+from reminders.tokens import InvalidToken, load_secret, read_token, sign
+from reminders.transport import TransportError, open_transport
+
+__all__ = ["SECURITY_HEADERS", "RateLimit", "create_app", "resolve"]
+
+log = logging.getLogger("reminders.web")
 
 CONTENT_TYPES = {
     ".ics": "text/calendar; charset=utf-8",
@@ -31,97 +67,470 @@ SECURITY_HEADERS = {
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
 }
+CSRF_COOKIE = "csrf"
 
 
-class PublicFolderHandler(BaseHTTPRequestHandler):
-    """GET and HEAD of files in one folder; everything else is refused."""
+def resolve(folder: Path, raw: str) -> Path | None:
+    """Map a URL path to a regular, visible file inside ``folder``, or None."""
+    parts = [part for part in raw.split("/") if part]
+    if any(part in ("..", ".") or "\\" in part or "\x00" in part for part in parts):
+        return None
+    root = folder.resolve()
+    candidate = root.joinpath(*parts).resolve() if parts else root
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    if any(part.startswith(".") for part in candidate.relative_to(root).parts):
+        return None  # temporary files of an atomic write, and hidden files
+    return candidate
 
-    folder: Path
-    server_version = "reminders"
-    sys_version = ""
 
-    def do_GET(self) -> None:
-        self._serve(body=True)
+class RateLimit:
+    """At most ``limit`` events per client in any ``per`` seconds."""
 
-    def do_HEAD(self) -> None:
-        self._serve(body=False)
+    def __init__(self, limit: int, per: float, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.per, self.clock = limit, per, clock
+        self.seen: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
 
-    def _serve(self, body: bool) -> None:
-        path = self._resolve(urlsplit(self.path).path)
-        if path is None:
-            self._plain(HTTPStatus.NOT_FOUND, "Not found\n", body)
-            return
-        data = path.read_bytes()
-        etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-        modified = path.stat().st_mtime
-        if self._not_modified(etag, modified):
-            self.send_response(HTTPStatus.NOT_MODIFIED)
-            self._common_headers(etag, modified)
-            self.end_headers()
-            return
-        self.send_response(HTTPStatus.OK)
-        self._common_headers(etag, modified)
-        content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
-        self.send_header("Content-Type", content_type or "application/octet-stream")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if body:
-            self.wfile.write(data)
-
-    def _resolve(self, raw: str) -> Path | None:
-        """Map a URL path to a file inside the folder, or None."""
-        try:
-            decoded = unquote(raw, errors="strict")
-        except UnicodeDecodeError:
-            return None
-        parts = [part for part in decoded.split("/") if part]
-        if any(part in ("..", ".") or "\\" in part or "\x00" in part for part in parts):
-            return None
-        relative = posixpath.join(*parts) if parts else ""
-        candidate = (self.folder / relative).resolve()
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        root = self.folder.resolve()
-        if not candidate.is_relative_to(root) or not candidate.is_file():
-            return None
-        if any(part.startswith(".") for part in candidate.relative_to(root).parts):
-            return None  # temporary files of an atomic write, and hidden files
-        return candidate
-
-    def _not_modified(self, etag: str, modified: float) -> bool:
-        if (match := self.headers.get("If-None-Match")) is not None:
-            return etag in (tag.strip() for tag in match.split(",")) or match.strip() == "*"
-        if (since := self.headers.get("If-Modified-Since")) is not None:
-            try:
-                return int(modified) <= parsedate_to_datetime(since).timestamp()
-            except (TypeError, ValueError):
+    def allow(self, client: str) -> bool:
+        now = self.clock()
+        with self.lock:
+            times = self.seen.setdefault(client, deque())
+            while times and times[0] <= now - self.per:
+                times.popleft()
+            if len(times) >= self.limit:
                 return False
-        return False
+            times.append(now)
+            return True
 
-    def _common_headers(self, etag: str, modified: float) -> None:
-        self.send_header("ETag", etag)
-        self.send_header("Last-Modified", formatdate(modified, usegmt=True))
-        self.send_header("Cache-Control", CACHE_CONTROL)
+
+@dataclass(frozen=True, slots=True)
+class _Confirmation:
+    person: Subscriber
+    signup_id: str
+    url: str
+
+
+class _Mailer:
+    """Sends confirmation emails from a background thread.
+
+    The request never waits on the mail server, so its timing says nothing
+    about the address.
+    """
+
+    def __init__(self, settings: Settings, series: Callable[[], Series]) -> None:
+        self.settings, self.series = settings, series
+        self.jobs: queue.Queue[_Confirmation] = queue.Queue()
+        threading.Thread(target=self._work, name="confirmations", daemon=True).start()
+
+    def send(self, job: _Confirmation) -> None:
+        self.jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                self._deliver(job)
+            except (TransportError, DataError, OSError) as error:
+                log.error("confirmation email not sent: %s", error)
+
+    def _deliver(self, job: _Confirmation) -> None:
+        series = self.series()
+        me = identity(self.settings, series, load_secret(self.settings.state))
+        context = {
+            "name": job.person.name,
+            "confirm_url": job.url,
+            "cities": sorted(job.person.cities),
+            "series": {"name": series.name},
+            "expires_hours": int(CONFIRM_FOR.total_seconds() // 3600),
+        }
+        letter = Templates(self.settings.templates).render("confirm", context)
+        message = compose_confirmation(
+            letter,
+            identity=me,
+            subscriber=job.person,
+            signup_id=job.signup_id,
+            now=datetime.now(UTC),
+        )
+        transport = open_transport(
+            self.settings["mail.transport"],
+            self.settings.root,
+            timeout=self.settings["mail.timeout"],
+            helo=series.domain,
+        )
+        try:
+            transport.send(me.sender.addr_spec, job.person.email, message)
+        finally:
+            transport.close()
+
+
+def create_app(
+    settings: Settings,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    signups_per_client: int = 5,
+) -> Flask:
+    """The web application for ``settings``."""
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
+    secret = load_secret(settings.state)
+    env = web_environment(settings.templates)
+    base_path = urlsplit(settings.base_url).path or "/"
+    limiter = RateLimit(signups_per_client, 600)
+    site = _Site(settings)
+    mailer = _Mailer(settings, site.series)
+
+    def page(status: int = 200, **context: Any) -> Response:
+        context.setdefault("paragraphs", [])
+        context.setdefault("form", None)
+        html = env.get_template("page.html.j2").render(
+            series=site.series(), base_path=base_path, **context
+        )
+        return Response(html, status=status, content_type="text/html; charset=utf-8")
+
+    def invalid_link() -> Response:
+        return page(
+            400,
+            title="This link does not work",
+            paragraphs=[
+                "It may be incomplete, altered, or too old. Nothing was "
+                "changed. You can ask for a new link from the last email we "
+                "sent you, or sign up again."
+            ],
+        )
+
+    def csrf_value() -> tuple[str, str]:
+        cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        return cookie, hmac.new(secret, f"csrf\x00{cookie}".encode(), hashlib.sha256).hexdigest()
+
+    def with_csrf(response: Response, cookie: str) -> Response:
+        response.set_cookie(
+            CSRF_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="Strict",
+            secure=settings.base_url.startswith("https:"),
+            path="/",
+        )
+        return response
+
+    def csrf_ok() -> bool:
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if not cookie:
+            return False
+        expected = hmac.new(secret, f"csrf\x00{cookie}".encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, request.form.get("csrf", ""))
+
+    def signup_context(csrf: str) -> dict[str, Any]:
+        return {"csrf": csrf, "languages": LANGUAGES, "language": "en"}
+
+    @app.after_request
+    def headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
+            response.headers.setdefault(name, value)
+        if (
+            response.content_type.startswith("text/html")
+            and "Cache-Control" not in response.headers
+        ):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
-    def _plain(self, status: HTTPStatus, text: str, body: bool) -> None:
-        data = text.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if body:
-            self.wfile.write(data)
+    @app.get("/")
+    def home() -> Response:
+        cookie, csrf = csrf_value()
+        html = landing_page(
+            env,
+            site.series(),
+            feed_options(settings),
+            signup=signup_context(csrf),
+            base_path=base_path,
+        )
+        return with_csrf(Response(html, content_type="text/html; charset=utf-8"), cookie)
 
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep access logs off: a request path may carry a token."""
+    @app.get("/subscribe")
+    def subscribe_form() -> Response:
+        cookie, csrf = csrf_value()
+        return with_csrf(
+            page(title="Get email reminders", form="signup", signup=signup_context(csrf)), cookie
+        )
+
+    @app.post("/subscribe")
+    def subscribe() -> Response:
+        if not csrf_ok():
+            return page(
+                403,
+                title="Please try again",
+                paragraphs=[
+                    "The form was too old or came from elsewhere. "
+                    "Open the sign-up page and send it again."
+                ],
+            )
+        client = request.remote_addr or "unknown"
+        if not limiter.allow(client):
+            return page(
+                429,
+                title="Too many sign-ups",
+                paragraphs=["Please wait a few minutes and try again."],
+            )
+        person, problem = _person_from_form(request.form, site.series())
+        if person is None:
+            cookie, csrf = csrf_value()
+            return with_csrf(
+                page(
+                    400,
+                    title="Please check the form",
+                    paragraphs=[problem],
+                    form="signup",
+                    signup=signup_context(csrf),
+                ),
+                cookie,
+            )
+        now = clock()
+        connection = open_state(settings.state)
+        try:
+            signup = start_signup(connection, person, now)
+        finally:
+            connection.close()
+        if signup.send:
+            token = sign(secret, signup.id, "confirm", signup.expires)
+            url = f"{settings.base_url}confirm?token={quote(token)}"
+            mailer.send(_Confirmation(person=person, signup_id=signup.id, url=url))
+        return page(
+            title="Check your email",
+            paragraphs=[
+                "If the address is right, a confirmation email is on its way. "
+                "Open the link in it to start getting reminders. Until then, "
+                "nothing is sent."
+            ],
+        )
+
+    @app.get("/confirm")
+    def confirm_form() -> Response:
+        if _read(secret, "confirm", clock()) is None:
+            return invalid_link()
+        return page(
+            title="Confirm your sign-up",
+            form="confirm",
+            button="Yes, send me reminders",
+            action=request.full_path,
+        )
+
+    @app.post("/confirm")
+    def confirm_post() -> Response:
+        ident = _read(secret, "confirm", clock())
+        if ident is None:
+            return invalid_link()
+        connection = open_state(settings.state)
+        try:
+            person = confirm(connection, ident, clock())
+        finally:
+            connection.close()
+        if person is None:
+            return invalid_link()
+        return page(
+            title="You are signed up",
+            paragraphs=[
+                "You will get a reminder a few days before each meeting. "
+                "Every email has a link to stop them."
+            ],
+        )
+
+    @app.get("/unsubscribe")
+    def unsubscribe_form() -> Response:
+        if _read(secret, "unsubscribe", clock()) is None:
+            return invalid_link()
+        return page(
+            title="Stop the reminder emails?",
+            form="unsubscribe",
+            button="Stop all emails",
+            action=request.full_path,
+        )
+
+    @app.post("/unsubscribe")
+    def unsubscribe() -> Response:
+        # RFC 8058: the mail provider POSTs List-Unsubscribe=One-Click without cookies;
+        # the signed token is the authority, so no CSRF token is asked for here.
+        ident = _read(secret, "unsubscribe", clock())
+        if ident is None:
+            return invalid_link()
+        _leave(settings, secret, site, ident, clock())
+        return page(
+            title="You will get no more emails",
+            paragraphs=["You are off the list. To come back, sign up again."],
+        )
+
+    @app.get("/preferences")
+    def preferences_form() -> Response:
+        ident = _read(secret, "preferences", clock())
+        if ident is None:
+            return invalid_link()
+        person = site.person(secret, ident) or Subscriber(email="unknown@example.org")
+        cookie, csrf = csrf_value()
+        return with_csrf(
+            page(
+                title="Your reminders",
+                form="preferences",
+                person=person,
+                languages=LANGUAGES,
+                csrf=csrf,
+                action=request.full_path,
+            ),
+            cookie,
+        )
+
+    @app.post("/preferences")
+    def preferences() -> Response:
+        ident = _read(secret, "preferences", clock())
+        if ident is None:
+            return invalid_link()
+        if not csrf_ok():
+            return page(
+                403,
+                title="Please try again",
+                paragraphs=["The form was too old. Open the link again."],
+            )
+        if request.form.get("action") == "leave":
+            _leave(settings, secret, site, ident, clock())
+            return page(
+                title="You will get no more emails",
+                paragraphs=["You are off the list. To come back, sign up again."],
+            )
+        person = site.person(secret, ident)
+        language = request.form.get("language", "en")
+        cities = set(request.form.getlist("cities"))
+        if language not in LANGUAGES or not cities <= set(site.series().cities):
+            return page(400, title="Please check the form", paragraphs=["Unknown choice."])
+        if person is not None:
+            connection = open_state(settings.state)
+            try:
+                save_preferences(
+                    connection,
+                    replace(person, language=language, cities=frozenset(cities)),
+                    clock(),
+                )
+            finally:
+                connection.close()
+        return page(title="Saved", paragraphs=["Your choices are saved."])
+
+    @app.route("/<path:name>", methods=["GET", "HEAD"])
+    def public(name: str) -> Response:
+        return _static(settings.public, name)
+
+    return app
 
 
-def make_server(folder: Path, host: str, port: int) -> ThreadingHTTPServer:
-    """Create (not start) a server for ``folder``."""
-    handler = type("Handler", (PublicFolderHandler,), {"folder": folder})
-    return ThreadingHTTPServer((host, port), handler)
+def _read(secret: bytes, purpose: str, now: datetime) -> str | None:
+    try:
+        return read_token(secret, request.args.get("token", ""), purpose, now)
+    except InvalidToken:
+        return None
+
+
+def _leave(settings: Settings, secret: bytes, site: _Site, ident: str, now: datetime) -> None:
+    # The same work whether or not the address is known: look it up, then act.
+    address = site.address(secret, ident)
+    if address is None:
+        return
+    connection = open_state(settings.state)
+    try:
+        leave(connection, address, now)
+    finally:
+        connection.close()
+    log.info("unsubscribed one address")
+
+
+def _person_from_form(form: Mapping[str, Any], series: Series) -> tuple[Subscriber | None, str]:
+    try:
+        email = parse_address(str(form.get("email", "")))
+    except ValueError:
+        return None, "Please enter a valid email address."
+    name = one_line(str(form.get("name", "")))[:100]
+    language = str(form.get("language", "en"))
+    cities = set(form.getlist("cities")) if hasattr(form, "getlist") else set()
+    if language not in LANGUAGES or not cities <= set(series.cities):
+        return None, "Please choose a language and cities from the lists."
+    return Subscriber(email=email, name=name, language=language, cities=frozenset(cities)), ""
+
+
+class _Site:
+    """The meetings and subscribers the pages need, re-read when their files change."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lock = threading.Lock()
+        self.cached: tuple[tuple[float, ...], Series, tuple[Subscriber, ...]] | None = None
+
+    def _load(self) -> tuple[Series, tuple[Subscriber, ...]]:
+        stamps = tuple(
+            _mtime(p) for p in (self.settings.meetings, self.settings.path("subscribers"))
+        )
+        with self.lock:
+            if self.cached is None or self.cached[0] != stamps:
+                series = load_series(self.settings.meetings)
+                people = load_subscribers(self.settings.path("subscribers"), series.cities)
+                self.cached = (stamps, series, people)
+            assert self.cached is not None
+            return self.cached[1], self.cached[2]
+
+    def series(self) -> Series:
+        return self._load()[0]
+
+    def people(self) -> list[Subscriber]:
+        connection = open_state(self.settings.state)
+        try:
+            return merge(self._load()[1], web_subscribers(connection))
+        finally:
+            connection.close()
+
+    def address(self, secret: bytes, ident: str) -> str | None:
+        return find_address(secret, ident, self.people())
+
+    def person(self, secret: bytes, ident: str) -> Subscriber | None:
+        address = self.address(secret, ident)
+        return next((p for p in self.people() if p.email == address), None)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _static(folder: Path, name: str) -> Response:
+    path = resolve(folder, name)
+    if path is None:
+        return Response("Not found\n", status=404, content_type="text/plain; charset=utf-8")
+    data = path.read_bytes()
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    modified = path.stat().st_mtime
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(modified, usegmt=True),
+        "Cache-Control": CACHE_CONTROL,
+    }
+    if _not_modified(etag, modified):
+        return Response(status=304, headers=headers)
+    content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+    return Response(data, headers=headers, content_type=content_type or "application/octet-stream")
+
+
+def _not_modified(etag: str, modified: float) -> bool:
+    if (match := request.headers.get("If-None-Match")) is not None:
+        return etag in (tag.strip() for tag in match.split(",")) or match.strip() == "*"
+    if (since := request.headers.get("If-Modified-Since")) is not None:
+        try:
+            return int(modified) <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def make_server(settings: Settings, host: str, port: int) -> Any:
+    """Create (not start) the waitress server for the application."""
+    from waitress.server import create_server
+
+    return create_server(create_app(settings), host=host, port=port, threads=8, ident="reminders")

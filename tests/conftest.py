@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.mailsink import SinkServer
+from tests.mailsink import SinkServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "announcements" / "announcement-2011-02-15.txt"
@@ -92,3 +93,42 @@ def set_setting(workspace: Path, text: str) -> None:
     """Append a new [section] of TOML to the workspace's settings."""
     path = workspace / "reminders.toml"
     path.write_text(path.read_text() + "\n" + text + "\n")
+
+
+@dataclass
+class WebApp:
+    """`reminders serve` running on 127.0.0.1 for a workspace."""
+
+    home: Path
+    port: int
+    smtp: SinkServer
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+
+@pytest.fixture
+def web_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
+    """The web application as a real subprocess, sending through the test SMTP server."""
+    port = free_port()
+    settings = mail_workspace / "reminders.toml"
+    settings.write_text(
+        settings.read_text().replace(
+            'base_url = "https://example.org/meetings/"', f'base_url = "http://127.0.0.1:{port}/"'
+        )
+    )
+    assert run_cli("build", "--now", "2011-02-15T12:00Z", cwd=mail_workspace).returncode == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reminders", "serve", "--port", str(port)],
+        cwd=mail_workspace,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    assert "serving" in process.stderr.readline()
+    try:
+        yield WebApp(home=mail_workspace, port=port, smtp=smtp)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

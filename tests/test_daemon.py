@@ -17,6 +17,12 @@ import pytest
 from tests.conftest import NEW_YORK, ROOT, run_cli
 from tests.mailsink import SinkServer
 
+UNITS = (
+    "reminders.service",
+    "reminders-send.service",
+    "reminders-send.timer",
+    "reminders-web.service",
+)
 CALENDAR = """\
 [calendar]
 name = "Daemon test"
@@ -193,12 +199,10 @@ def test_broken_meetings_file_is_logged_last_good_data_keeps_sending_fix_is_pick
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
-@pytest.mark.parametrize(
-    "unit", ["reminders.service", "reminders-send.service", "reminders-send.timer"]
-)
+@pytest.mark.parametrize("unit", UNITS)
 def test_systemd_units_verify(tmp_path: Path, unit: str) -> None:
     script = Path(sys.executable).with_name("reminders")
-    for name in ("reminders.service", "reminders-send.service", "reminders-send.timer"):
+    for name in UNITS:
         text = (ROOT / "deploy" / name).read_text()
         (tmp_path / name).write_text(
             text.replace("/opt/reminders/.venv/bin/reminders", str(script))

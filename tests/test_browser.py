@@ -1,0 +1,85 @@
+"""The whole journey in a real browser (Debian's Chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, WebApp, edit_meetings, run_cli
+from tests.test_signup import wait_for_mail
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+NEWCOMER = "browser.user@example.net"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def test_sign_up_confirm_remind_unsubscribe_in_a_browser(web_app: WebApp, browser: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(web_app.url)
+    assert page.title() == "Community meetings on Secure Communities"
+    page.screenshot(path=str(ARTIFACTS / "landing-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "landing-desktop.png"), full_page=True)
+
+    page.fill("#email", NEWCOMER)
+    page.fill("#name", "Browser User")
+    page.select_option("#language", "en")
+    page.check("input[name=cities][value=Worcester]")
+    page.click("text=Send me a confirmation email")
+    assert page.locator("h1").inner_text() == "Check your email"
+
+    [confirmation] = wait_for_mail(web_app, NEWCOMER)
+    html = confirmation.message.get_body(("html",))
+    assert html is not None
+    link = re.search(r'href="(http://127\.0\.0\.1:\d+/confirm\?token=[^"]+)"', html.get_content())
+    assert link
+    page.goto(link.group(1).replace("&amp;", "&"))
+    page.click("text=Yes, send me reminders")
+    assert page.locator("h1").inner_text() == "You are signed up"
+
+    assert run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=web_app.home).returncode == 0
+    [_, reminder] = wait_for_mail(web_app, NEWCOMER, count=2)
+    body = reminder.message.get_body(("html",))
+    assert body is not None
+    leave = re.search(r'href="([^"]+/unsubscribe\?token=[^"]+)"', body.get_content())
+    assert leave
+    page.goto(leave.group(1).replace("&amp;", "&"))
+    page.click("text=Stop all emails")
+    assert page.locator("h1").inner_text() == "You will get no more emails"
+
+    edit_meetings(web_app.home, 'start = "14:00"\nend = "16:00"', 'start = "15:00"\nend = "17:00"')
+    assert run_cli("send", "--now", "2011-02-24T09:05-05:00", cwd=web_app.home).returncode == 0
+    assert len(web_app.smtp.sink.to(NEWCOMER)) == 2  # no change notice after leaving
+    assert len(web_app.smtp.sink.to("ana@example.org")) == 2  # others still hear of it
+    context.close()

@@ -1,0 +1,192 @@
+"""Signing up and leaving over real HTTP: double opt-in, tokens, privacy, abuse."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from reminders.tokens import sign
+from tests.conftest import WebApp, edit_meetings, run_cli
+from tests.mailsink import Received
+from tests.webclient import Browserless, Reply
+
+NEWCOMER = "newcomer@example.net"
+
+
+def client(app: WebApp) -> Browserless:
+    return Browserless("127.0.0.1", app.port)
+
+
+def sign_up(app: WebApp, email: str, cities: list[str] | None = None) -> Reply:
+    browser = client(app)
+    token = browser.get("/").form_token()
+    form = {
+        "csrf": token,
+        "email": email,
+        "name": "New Comer",
+        "language": "es",
+        "cities": cities or ["Worcester"],
+    }
+    return browser.post("/subscribe", form)
+
+
+def wait_for_mail(app: WebApp, address: str, count: int = 1) -> list[Received]:
+    deadline = time.monotonic() + 15
+    while len(app.smtp.sink.to(address)) < count:
+        assert time.monotonic() < deadline, "no email came"
+        time.sleep(0.05)
+    return app.smtp.sink.to(address)
+
+
+def link_in(message: Received, path: str) -> str:
+    text = message.message.get_body(("plain",))
+    assert text is not None
+    match = re.search(rf"(http://127\.0\.0\.1:\d+/{path}\?token=\S+)", text.get_content())
+    assert match, text.get_content()
+    return match.group(1)
+
+
+def confirm(app: WebApp, link: str) -> Reply:
+    browser = client(app)
+    assert browser.get(link).status == 200
+    return browser.post(link)
+
+
+def remind_worcester(app: WebApp) -> None:
+    result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=app.home)
+    assert result.returncode == 0, result.stderr
+
+
+def test_double_opt_in_then_reminder(web_app: WebApp) -> None:
+    reply = sign_up(web_app, NEWCOMER)
+    assert reply.status == 200
+    assert "Check your email" in reply.body
+    [confirmation] = wait_for_mail(web_app, NEWCOMER)
+    assert confirmation.message["Subject"].startswith("Please confirm")
+    assert "List-Unsubscribe" not in confirmation.message
+    remind_worcester(web_app)
+    assert len(web_app.smtp.sink.to(NEWCOMER)) == 1  # not on the list before confirming
+    done = confirm(web_app, link_in(confirmation, "confirm"))
+    assert "You are signed up" in done.body
+    edit_meetings(web_app.home, 'end = "16:00"', 'end = "16:00"\nnotes = "Bring a friend"')
+    remind_worcester(web_app)
+    [_, reminder] = web_app.smtp.sink.to(NEWCOMER)
+    assert reminder.message["Subject"].startswith("Reminder: Worcester")
+
+
+def test_the_same_reply_for_a_known_and_an_unknown_address(web_app: WebApp) -> None:
+    known = sign_up(web_app, "ana@example.org")
+    unknown = sign_up(web_app, "nobody.yet@example.net")
+    assert (known.status, known.body) == (unknown.status, unknown.body)
+    assert set(known.headers) == set(unknown.headers)
+
+
+def test_one_click_unsubscribe_works_without_cookies_or_javascript(web_app: WebApp) -> None:
+    remind_worcester(web_app)
+    [reminder] = web_app.smtp.sink.to("ana@example.org")
+    header = reminder.message["List-Unsubscribe"]
+    https = re.search(r"<(http://[^>]+)>", header)
+    assert https
+    reply = client(web_app).post(https.group(1), body="List-Unsubscribe=One-Click", cookies=False)
+    assert reply.status == 200
+    assert "no more emails" in reply.body
+    edit_meetings(web_app.home, 'start = "14:00"\nend = "16:00"', 'start = "15:00"\nend = "17:00"')
+    result = run_cli("send", "--now", "2011-02-24T09:05-05:00", cwd=web_app.home)
+    assert result.returncode == 0
+    assert len(web_app.smtp.sink.to("ana@example.org")) == 1  # no change notice either
+    assert len(web_app.smtp.sink.to("sam@example.org")) == 2
+
+
+def test_unsubscribe_page_asks_before_acting(web_app: WebApp) -> None:
+    remind_worcester(web_app)
+    link = link_in(web_app.smtp.sink.to("sam@example.org")[0], "unsubscribe")
+    page = client(web_app).get(link)
+    assert page.status == 200
+    assert "Stop all emails" in page.body
+    status = run_cli("status", cwd=web_app.home)
+    assert "2011-02-26-worcester    4     0       0         0        0" in status.stdout
+
+
+@pytest.mark.parametrize("damage", ["forged", "altered", "other purpose", "expired", "empty"])
+def test_bad_token_gets_a_plain_page_and_changes_nothing(web_app: WebApp, damage: str) -> None:
+    remind_worcester(web_app)
+    link = link_in(web_app.smtp.sink.to("sam@example.org")[0], "unsubscribe")
+    token = unquote(urlsplit(link).query.removeprefix("token="))
+    ident, expiry, signature = token.split(".")
+    secret = (web_app.home / "var" / "secret").read_bytes()
+    bad = {
+        "forged": f"{ident}.0.{'A' * len(signature)}",
+        "altered": f"{ident[:-1]}{'B' if ident[-1] != 'B' else 'C'}.{expiry}.{signature}",
+        "other purpose": sign(secret, ident, "preferences"),
+        "expired": sign(secret, ident, "unsubscribe", datetime.now(UTC) - timedelta(hours=1)),
+        "empty": "",
+    }[damage]
+    reply = client(web_app).post(f"/unsubscribe?token={bad}", body="List-Unsubscribe=One-Click")
+    assert reply.status == 400
+    assert "This link does not work" in reply.body
+    assert "<script" not in reply.body
+    edit_meetings(web_app.home, 'start = "14:00"\nend = "16:00"', 'start = "15:00"\nend = "17:00"')
+    run_cli("send", "--now", "2011-02-24T09:05-05:00", cwd=web_app.home)
+    assert len(web_app.smtp.sink.to("sam@example.org")) == 2  # still on the list
+
+
+def test_expired_confirmation_link_is_refused(web_app: WebApp) -> None:
+    sign_up(web_app, NEWCOMER)
+    [confirmation] = wait_for_mail(web_app, NEWCOMER)
+    token = unquote(urlsplit(link_in(confirmation, "confirm")).query.removeprefix("token="))
+    secret = (web_app.home / "var" / "secret").read_bytes()
+    old = sign(secret, token.split(".")[0], "confirm", datetime.now(UTC) - timedelta(seconds=1))
+    assert client(web_app).post(f"/confirm?token={old}").status == 400
+    remind_worcester(web_app)
+    assert len(web_app.smtp.sink.to(NEWCOMER)) == 1
+
+
+def test_form_without_csrf_token_is_refused(web_app: WebApp) -> None:
+    browser = client(web_app)
+    browser.get("/")
+    reply = browser.post("/subscribe", {"email": NEWCOMER, "language": "en", "csrf": "x"})
+    assert reply.status == 403
+    time.sleep(0.5)
+    assert web_app.smtp.sink.to(NEWCOMER) == []
+
+
+def test_sign_ups_are_rate_limited_per_client(web_app: WebApp) -> None:
+    replies = [sign_up(web_app, f"flood{n}@example.net").status for n in range(7)]
+    assert replies[:5] == [200] * 5
+    assert replies[5:] == [429, 429]
+
+
+def test_preferences_change_language_and_cities(web_app: WebApp) -> None:
+    remind_worcester(web_app)
+    link = link_in(web_app.smtp.sink.to("sam@example.org")[0], "preferences")
+    browser = client(web_app)
+    page = browser.get(link)
+    assert page.status == 200
+    reply = browser.post(
+        link,
+        {"csrf": page.form_token(), "language": "es", "cities": ["Lawrence"], "action": "save"},
+    )
+    assert reply.status == 200
+    assert "saved" in reply.body
+    run_cli("send", "--now", "2011-03-09T09:05-05:00", cwd=web_app.home)  # Framingham
+    run_cli("send", "--now", "2011-03-30T09:05-04:00", cwd=web_app.home)  # Lawrence
+    subjects = [m.message["Subject"] for m in web_app.smtp.sink.to("sam@example.org")]
+    assert [s.split(" meeting")[0] for s in subjects] == [
+        "Reminder: Worcester",
+        "Reminder: Lawrence",
+    ]
+
+
+def test_pages_load_nothing_from_elsewhere(web_app: WebApp) -> None:
+    for path in ("/", "/subscribe", "/index.html"):
+        reply = client(web_app).get(path)
+        assert reply.status == 200
+        assert "default-src 'none'" in reply.headers["content-security-policy"]
+        assert not re.search(
+            r'(src|href)="https?://(?!127\.0\.0\.1)[^"]*\.(js|css|woff2?)', reply.body
+        )
+        assert "<script" not in reply.body
