@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
@@ -42,6 +42,7 @@ from reminders.subscribers import Subscriber
 from reminders.tokens import make_token, stable_id
 
 __all__ = [
+    "LINE_LENGTH",
     "POLICY",
     "Identity",
     "Letter",
@@ -53,6 +54,7 @@ __all__ = [
     "header_safe",
     "message_context",
     "personal_links",
+    "shared_context",
     "template_for",
 ]
 
@@ -81,7 +83,8 @@ class _Policy(EmailPolicy):
 
 
 VERBATIM = frozenset({"list-unsubscribe"})
-POLICY = _Policy(linesep="\r\n", max_line_length=78, refold_source="none")
+LINE_LENGTH = 78
+POLICY = _Policy(linesep="\r\n", max_line_length=LINE_LENGTH, refold_source="none")
 
 
 def header_safe(text: str, limit: int = SUBJECT_LIMIT) -> str:
@@ -207,6 +210,34 @@ def _changes_context(previous: Snapshot, meeting: Meeting, locale: str) -> list[
     ]
 
 
+def shared_context(
+    meeting: Meeting, series: Series, options: FeedOptions, now: datetime, locale: str = "en"
+) -> dict[str, Any]:
+    """The part of the context that is the same for everyone (computed once per batch)."""
+    view = shown(meeting, options)
+    until = meeting.start.astimezone(UTC) - now.astimezone(UTC)
+    return {
+        "meeting": _meeting_context(meeting, locale),
+        "offset": {
+            "text": format_timedelta(until, add_direction=True, locale=locale, threshold=1.1),
+            "duration": until,
+        },
+        "links": {
+            "google": google_event_url(meeting, view.description),
+            "outlook": outlook_event_url(meeting, view.description),
+            "ics": meeting_ics_url(options.base_url, meeting),
+            "page": view.url,
+            "map": map_url(meeting),
+            "feed": feed_url(options.base_url),
+        },
+        "series": {
+            "name": series.name,
+            "organizer_name": series.organizer_name,
+            "organizer_email": series.organizer_email,
+        },
+    }
+
+
 def message_context(
     meeting: Meeting,
     subscriber: Subscriber,
@@ -215,37 +246,20 @@ def message_context(
     personal: PersonalLinks,
     now: datetime,
     previous: Snapshot | None = None,
+    shared: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The template context documented in the README.
 
     ``offset.text`` says how far off the meeting really is at ``now`` ("in 3
-    days"), so a late reminder never claims more time than is left.
+    days"), so a late reminder never claims more time than is left. ``shared``
+    is :func:`shared_context`'s result, when the caller keeps it for a batch.
     """
-    locale = "en"
-    view = shown(meeting, options)
-    until = meeting.start - now.astimezone(meeting.zone)
+    base = shared if shared is not None else shared_context(meeting, series, options, now)
     return {
-        "meeting": _meeting_context(meeting, locale),
+        **base,
         "subscriber": {"name": subscriber.name, "language": subscriber.language},
-        "offset": {
-            "text": format_timedelta(until, add_direction=True, locale=locale, threshold=1.1),
-            "duration": until,
-        },
-        "changes": _changes_context(previous, meeting, locale) if previous else [],
-        "links": {
-            "google": google_event_url(meeting, view.description),
-            "outlook": outlook_event_url(meeting, view.description),
-            "ics": meeting_ics_url(options.base_url, meeting),
-            "page": view.url,
-            "map": map_url(meeting),
-            "feed": feed_url(options.base_url),
-            "preferences": personal.preferences,
-        },
-        "series": {
-            "name": series.name,
-            "organizer_name": series.organizer_name,
-            "organizer_email": series.organizer_email,
-        },
+        "changes": _changes_context(previous, meeting, "en") if previous else [],
+        "links": {**base["links"], "preferences": personal.preferences},
         "unsubscribe_url": personal.unsubscribe,
     }
 

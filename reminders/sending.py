@@ -15,20 +15,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
+from typing import Any
 
 from reminders import ledger
 from reminders.compose import (
     Identity,
     Templates,
-    compose,
     message_context,
     personal_links,
+    shared_context,
     template_for,
 )
 from reminders.errors import ReminderError
 from reminders.meetings import Meeting, Series, Snapshot, load_series
 from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
 from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
+from reminders.prototypes import Prototype
 from reminders.publish import current_revisions, feed_options, meeting_calendar
 from reminders.revisions import Revision
 from reminders.settings import Settings
@@ -253,37 +255,45 @@ class _Sender:
         self.templates = Templates(settings.templates)
         self.options = feed_options(settings)
         self.revisions = revisions
-        self.calendars: dict[str, bytes] = {}
+        self.meetings = {meeting.id: meeting for meeting in series}
+        self.shared: dict[str, dict[str, Any]] = {}
+        self.prototypes: dict[tuple[str, str], Prototype] = {}
 
-    def _calendar(self, meeting: Meeting) -> bytes:
-        if meeting.id not in self.calendars:
-            self.calendars[meeting.id] = meeting_calendar(
-                self.series, meeting, self.revisions, self.options
+    def _prototype(self, meeting: Meeting, kind: str) -> Prototype:
+        """The parts of this meeting's message shared by everyone, built once per run."""
+        key = (meeting.id, kind)
+        if key not in self.prototypes:
+            calendar = meeting_calendar(self.series, meeting, self.revisions, self.options)
+            self.prototypes[key] = Prototype(
+                identity=self.me, meeting=meeting, kind=kind, calendar=calendar, now=self.now
             )
-        return self.calendars[meeting.id]
+        return self.prototypes[key]
+
+    def _shared(self, meeting: Meeting) -> dict[str, Any]:
+        if meeting.id not in self.shared:
+            self.shared[meeting.id] = shared_context(meeting, self.series, self.options, self.now)
+        return self.shared[meeting.id]
 
     def deliver(self, delivery: Delivery) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry"."""
         person = self.people[delivery.recipient]
-        meeting = self.series.get(delivery.meeting_id)
-        assert meeting is not None
+        meeting = self.meetings[delivery.meeting_id]
         link = personal_links(self.me, person.email)
         context = message_context(
-            meeting, person, self.series, self.options, link, self.now, previous=delivery.previous
+            meeting,
+            person,
+            self.series,
+            self.options,
+            link,
+            self.now,
+            previous=delivery.previous,
+            shared=self._shared(meeting),
         )
         letter = self.templates.render(template_for(delivery.kind), context)
-        message = compose(
-            letter,
-            identity=self.me,
-            subscriber=person,
-            meeting=meeting,
-            kind=delivery.kind,
-            calendar=self._calendar(meeting),
-            now=self.now,
-        )
+        data, message_id = self._prototype(meeting, delivery.kind).render(letter, person)
         who = mask(person.email)
         try:
-            self.transport.send(self.me.sender.addr_spec, person.email, message)
+            self.transport.send(self.me.sender.addr_spec, person.email, data)
         except TemporaryFailure as error:
             later = ledger.record_retry(self.connection, delivery, str(error), self.now)
             log.warning(
@@ -299,8 +309,6 @@ class _Sender:
             ledger.record_failed(self.connection, delivery, str(error), self.now)
             log.warning("%s %s to %s failed for good: %s", meeting.id, delivery.kind, who, error)
             return "failed"
-        ledger.record_sent(
-            self.connection, delivery, str(message["Message-ID"]), self.now, Snapshot.of(meeting)
-        )
+        ledger.record_sent(self.connection, delivery, message_id, self.now, Snapshot.of(meeting))
         log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
         return "sent"

@@ -18,7 +18,6 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -56,8 +55,8 @@ class TransportError(ReminderError):
 class Transport(Protocol):
     """Somewhere messages go."""
 
-    def send(self, sender: str, recipient: str, message: EmailMessage) -> None:
-        """Hand over one message for one recipient."""
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Hand over one message (CRLF line ends) for one recipient."""
 
     def close(self) -> None:
         """Release the connection, if any."""
@@ -73,10 +72,11 @@ class MaildirTransport:
             raise TransportError(f"outbox {path}: {error.strerror or error}") from None
         self.path = path
 
-    def send(self, sender: str, recipient: str, message: EmailMessage) -> None:
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
         try:
-            # Maildir's own add() writes to tmp/ then links into new/: atomic.
-            self.box.add(message.as_bytes(policy=message.policy.clone(linesep="\n")))
+            # Maildir's own add() writes to tmp/ then links into new/: atomic. Files in a
+            # Maildir use the local line end.
+            self.box.add(message.replace(b"\r\n", b"\n"))
         except OSError as error:
             raise TransportError(f"outbox {self.path}: {error.strerror or error}") from None
 
@@ -174,16 +174,15 @@ class SmtpTransport:
             raise TransportError(f"SMTP server {a.host}:{a.port} unreachable: {error}") from None
         return smtp
 
-    def send(self, sender: str, recipient: str, message: EmailMessage) -> None:
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
         if self.interval:
             wait = self.last_send + self.interval - self.clock()
             if wait > 0:
                 self.sleep(wait)
         if self.connection is None:
             self.connection = self._connect()
-        data = message.as_bytes()
         try:
-            refused = self.connection.sendmail(sender, [recipient], data)
+            refused = self.connection.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
             self._fail(code, reply)

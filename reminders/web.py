@@ -163,7 +163,7 @@ class _Mailer:
             helo=series.domain,
         )
         try:
-            transport.send(me.sender.addr_spec, job.person.email, message)
+            transport.send(me.sender.addr_spec, job.person.email, message.as_bytes())
         finally:
             transport.close()
 
