@@ -41,3 +41,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) var public .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/run.py

@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 
 
 class Discard:
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         return "250 OK"
 
 

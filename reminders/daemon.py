@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,8 +23,10 @@ from typing import IO
 
 from reminders.errors import DataError, ReminderError
 from reminders.publish import build
-from reminders.sending import Inputs, SendReport, load_inputs, send_due
+from reminders.revisions import Revision
+from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, send_due
 from reminders.settings import Settings
+from reminders.state import open_state
 
 __all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
 
@@ -58,6 +60,7 @@ class Daemon:
         self.inputs: Inputs | None = None
         self.stamps: tuple[_Stamp | None, _Stamp | None] | None = None
         self.built: Inputs | None = None
+        self.revisions: Mapping[str, Revision] = {}
 
     def reload(self) -> Inputs | None:
         """Read the input files if they changed; keep the last good ones if invalid."""
@@ -88,6 +91,13 @@ class Daemon:
             return None
         if self.built is None or self.built.series != inputs.series:
             result = build(self.settings, now, series=inputs.series)
+            # Revisions and venue watches change only with the series: keep them till then.
+            self.revisions = result.revisions
+            connection = open_state(self.settings.state)
+            try:
+                observe_venues(connection, inputs.series, now)
+            finally:
+                connection.close()
             self.built = inputs
             if result.written or result.removed:
                 log.info(
@@ -95,7 +105,14 @@ class Daemon:
                     len(result.written),
                     len(result.removed),
                 )
-        report = send_due(self.settings, now, inputs=inputs, stop=self.stop.is_set)
+        report = send_due(
+            self.settings,
+            now,
+            inputs=inputs,
+            stop=self.stop.is_set,
+            revisions=self.revisions,
+            observed=True,
+        )
         if report.due:
             log.info(
                 "tick: %d due, %d sent, %d failed, %d to retry",

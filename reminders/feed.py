@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -86,8 +86,17 @@ def shown(meeting: Meeting, options: FeedOptions) -> Shown:
 
 def fingerprint(view: Shown) -> str:
     """Hash what a calendar shows, stably across runs and Python versions."""
-    text = json.dumps(asdict(view), sort_keys=True, ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    fields = (
+        view.summary,
+        view.location,
+        view.description,
+        view.url,
+        view.status,
+        view.start,
+        view.end,
+        view.zone,
+    )
+    return hashlib.sha256(json.dumps(fields).encode("ascii")).hexdigest()
 
 
 def _event(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> Event:

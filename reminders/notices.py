@@ -120,7 +120,7 @@ def changed_meetings(
     """
     found = []
     for meeting in series:
-        if meeting.start <= now:
+        if meeting.start <= now or (audience != "all" and meeting.id not in told_states):
             continue
         current = Snapshot.of(meeting)
         states = set(told_states.get(meeting.id, ()))

@@ -143,10 +143,13 @@ def open_windows(
 ) -> list[Window]:
     """The windows open at ``now`` (``known``: when TBD venues became known)."""
     known = known or {}
+    # No window of a meeting opens earlier than this far ahead of it (the day offsets
+    # send at a time of day, so allow one more day).
+    horizon = max(schedule.offsets) + DAY
     return [
         w
         for m in meetings
-        if m.start > now
+        if now < m.start <= now + horizon
         for w in windows(m, schedule, known.get(m.id))
         if w.is_open(now)
     ]

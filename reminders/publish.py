@@ -48,6 +48,7 @@ class BuildResult:
     removed: tuple[str, ...]
     revised: tuple[str, ...]
     files: int
+    revisions: Mapping[str, Revision]
 
 
 def feed_options(settings: Settings) -> FeedOptions:
@@ -144,4 +145,5 @@ def build(
         removed=tuple(removed),
         revised=tuple(revised),
         files=len(files),
+        revisions=revisions,
     )

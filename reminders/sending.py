@@ -146,7 +146,6 @@ def plan_now(
     now: datetime,
 ) -> Due:
     """Everything due at ``now``, for the CSV's subscribers and those who joined on the web."""
-    people = merge(inputs.subscribers, web_subscribers(connection))
     plan = schedule(settings)
     audience = settings["notices.audience"]
     watches = ledger.load_watches(connection)
@@ -155,6 +154,10 @@ def plan_now(
     changed = changed_meetings(
         inputs.series, ledger.told_states(connection), watches, audience, now
     )
+    if not windows and not changed:
+        # Nothing open, nothing changed: the common tick does no work per subscriber.
+        return Due(windows={}, deliveries=[], people={})
+    people = merge(inputs.subscribers, web_subscribers(connection))
     kinds = [(w.meeting.id, w.kind) for w in windows]
     kinds += [(m.id, notice_kind(m, sequences[m.id])) for m in changed if m.id in sequences]
     finished = ledger.finished(connection, kinds, now)
@@ -191,14 +194,21 @@ def send_due(
     transport: Transport | None = None,
     progress: Callable[[int], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
+    revisions: Mapping[str, Revision] | None = None,
+    observed: bool = False,
 ) -> SendReport:
-    """Send every delivery due at ``now``; return what happened."""
+    """Send every delivery due at ``now``; return what happened.
+
+    A caller that keeps state between runs (the daemon) passes the current
+    ``revisions`` and ``observed=True`` when it has noted the venues of this
+    version of the series already; both only change when the series does.
+    """
     inputs = inputs or load_inputs(settings)
-    options = feed_options(settings)
-    revisions, _ = current_revisions(settings, inputs.series, options, now)
+    if revisions is None:
+        revisions, _ = current_revisions(settings, inputs.series, feed_options(settings), now)
     connection = open_state(settings.state)
     try:
-        if not dry_run:
+        if not dry_run and not observed:
             observe_venues(connection, inputs.series, now)
         sequences = {key: revision.sequence for key, revision in revisions.items()}
         work = plan_now(connection, inputs, settings, sequences, now)
@@ -244,7 +254,7 @@ class _Sender:
         series: Series,
         people: dict[str, Subscriber],
         settings: Settings,
-        revisions: dict[str, Revision],
+        revisions: Mapping[str, Revision],
         me: Identity,
         transport: Transport,
         now: datetime,

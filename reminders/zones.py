@@ -10,6 +10,7 @@ observance with an RRULE. Irregular transitions stay single observances.
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
@@ -71,8 +72,12 @@ def _state(zone: ZoneInfo, at: datetime) -> tuple[timedelta, str, bool]:
     return local.utcoffset() or timedelta(), local.tzname() or "", bool(local.dst())
 
 
-def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[Transition]:
-    """Every offset change of ``zone`` between two UTC instants, found to the second."""
+@functools.lru_cache(maxsize=64)
+def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> tuple[Transition, ...]:
+    """Every offset change of ``zone`` between two UTC instants, found to the second.
+
+    Cached: a build writes the same zone into every per-meeting and per-city file.
+    """
     found: list[Transition] = []
     at, state = start, _state(zone, start)
     while at < end:
@@ -86,7 +91,7 @@ def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[Transiti
             instant = high.replace(microsecond=0)
             found.append(Transition(instant, state[0], next_state[0], next_state[1], next_state[2]))
         at, state = following, next_state
-    return found
+    return tuple(found)
 
 
 def vtimezone(zone: ZoneInfo, first: date, last: date) -> Timezone:
@@ -107,7 +112,7 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> Timezone:
     return component
 
 
-def _yearly_groups(changes: list[Transition]) -> list[list[Transition]]:
+def _yearly_groups(changes: tuple[Transition, ...]) -> list[list[Transition]]:
     """Group transitions that recur every year by the same rule."""
     groups: list[list[Transition]] = []
     open_groups: dict[Rule, list[Transition]] = {}

@@ -1,0 +1,368 @@
+"""`make bench`: measure the feed, the reminder path and an idle tick on this machine.
+
+Every figure is the median of several runs; each "ratio" is measured side by
+side in the same run. Prints a Markdown table for the README. Reaches only
+127.0.0.1 (an aiosmtpd sink in its own process, see ``bench/sink.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import shutil
+import smtplib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reminders.compose import compose  # noqa: E402
+from reminders.daemon import Daemon  # noqa: E402
+from reminders.feed import FeedOptions, fingerprint, series_feed, shown  # noqa: E402
+from reminders.meetings import Meeting, Series  # noqa: E402
+from reminders.revisions import revise  # noqa: E402
+from reminders.sending import identity, load_inputs, send_due  # noqa: E402
+from reminders.settings import load_settings  # noqa: E402
+from reminders.tokens import load_secret  # noqa: E402
+
+ZONE = ZoneInfo("America/New_York")
+CITIES = (
+    "Worcester",
+    "Framingham",
+    "Lawrence",
+    "Waltham",
+    "Chelsea",
+    "Brockton",
+    "Lowell",
+    "New Bedford",
+    "Springfield",
+    "Boston",
+)
+OPTIONS = FeedOptions(base_url="https://example.org/meetings/")
+NOW = datetime(2011, 2, 15, 12, tzinfo=UTC)
+
+
+def median_time(action: Callable[[], object], runs: int) -> float:
+    """Median wall time of ``runs`` calls, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_memory(action: Callable[[], object]) -> int:
+    """Peak Python heap allocated during one call, in bytes."""
+    tracemalloc.start()
+    action()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def meetings(count: int) -> Series:
+    """``count`` meetings over three years, cycling through cities and times."""
+    items = []
+    for n in range(count):
+        day = date(2011, 1, 3) + timedelta(days=n % 1000)
+        start = datetime.combine(day, clock(12 + n % 7), tzinfo=ZONE)
+        items.append(
+            Meeting(
+                id=f"m{n:05d}",
+                city=CITIES[n % 10],
+                title=f"Meeting {n} in {CITIES[n % 10]}",
+                start=start,
+                end=start + timedelta(hours=2),
+                venue=f"Hall {n}",
+                address=f"{n} Main Street, {CITIES[n % 10]}",
+            )
+        )
+    return Series(
+        name="Bench",
+        timezone=ZONE,
+        domain="example.org",
+        organizer_name="Bench",
+        organizer_email="bench@example.org",
+        meetings=tuple(items),
+    )
+
+
+def bare_feed(series: Series) -> bytes:
+    """The floor: the same events serialized with the bare icalendar library."""
+    cal = Calendar()
+    cal.add("prodid", "-//bench//EN")
+    cal.add("version", "2.0")
+    for m in series:
+        event = Event()
+        event.add("uid", f"{m.id}@example.org")
+        event.add("dtstamp", NOW)
+        event.add("last-modified", NOW)
+        event.add("sequence", 0)
+        event.add("dtstart", m.start)
+        event.add("dtend", m.end)
+        event.add("summary", m.title)
+        event.add("location", m.location)
+        event.add("description", f"Details and updates: {OPTIONS.base_url}#{m.id}")
+        event.add("url", f"{OPTIONS.base_url}#{m.id}")
+        event.add("organizer", vCalAddress("mailto:bench@example.org"))
+        event.add("status", "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def our_feed(series: Series) -> bytes:
+    """The project's feed, revisions included (as a build does)."""
+    revisions = revise({m.id: fingerprint(shown(m, OPTIONS)) for m in series}, {}, NOW)
+    return series_feed(series, revisions, OPTIONS)
+
+
+def feed_rows() -> list[tuple[str, ...]]:
+    rows = []
+    for count, runs in ((10, 7), (1_000, 5), (10_000, 3)):
+        series = meetings(count)
+        ours = median_time(lambda s=series: our_feed(s), runs)
+        bare = median_time(lambda s=series: bare_feed(s), runs)
+        memory = peak_memory(lambda s=series: our_feed(s))
+        rows.append(
+            (
+                f"feed, {count:,} meetings",
+                f"{ours * 1000:,.0f} ms",
+                f"{ours / count * 1e6:,.0f} µs/event",
+                f"{memory / 2**20:,.1f} MiB",
+                f"{ours / bare:.2f}× bare icalendar",
+            )
+        )
+    return rows
+
+
+@contextmanager
+def sink() -> Iterator[int]:
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "sink.py")], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    try:
+        yield int(process.stdout.readline())
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def workspace(folder: Path, subscribers: int, port: int, meeting_count: int = 1) -> Path:
+    """A settings file, a meetings file and a subscribers CSV for a benchmark."""
+    lines = ['[calendar]\nname = "Bench"\ntimezone = "America/New_York"\ndomain = "example.org"']
+    for n in range(meeting_count):
+        day = date(2011, 2, 26) + timedelta(days=n)
+        lines.append(
+            f'[[meeting]]\nid = "m{n:05d}"\ncity = "{CITIES[n % 10]}"\ndate = {day}\n'
+            f'start = "14:00"\nend = "16:00"\nvenue = "Hall {n}"\n'
+            f'address = "{n} Main Street"'
+        )
+    (folder / "meetings.toml").write_text("\n\n".join(lines) + "\n")
+    with (folder / "subscribers.csv").open("w") as out:
+        out.write("email,name,language,cities\n")
+        for n in range(subscribers):
+            out.write(f"person{n:06d}@example.org,Person {n},en,\n")
+    (folder / "reminders.toml").write_text(
+        f'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
+        f'templates = "{ROOT / "templates"}"\nbase_url = "https://example.org/meetings/"\n'
+        f'[mail]\ntransport = "smtp://127.0.0.1:{port}?starttls=off"\n'
+    )
+    return folder / "reminders.toml"
+
+
+SEND_AT = datetime(2011, 2, 23, 9, 5, tzinfo=ZONE)
+
+
+def run_send(config: Path) -> float:
+    """One `reminders send` pass on a fresh state; seconds spent."""
+    shutil.rmtree(config.parent / "var", ignore_errors=True)
+    settings = load_settings(config, config.parent)
+    inputs = load_inputs(settings)
+    start = time.perf_counter()
+    report = send_due(settings, SEND_AT, inputs=inputs)
+    elapsed = time.perf_counter() - start
+    assert report.sent == len(inputs.subscribers), report
+    return elapsed
+
+
+def prebuilt(config: Path) -> list[tuple[str, bytes]]:
+    """The same messages, each built with the reference composer, for the bare loop."""
+    from reminders.compose import Templates, message_context, personal_links
+    from reminders.publish import meeting_calendar
+
+    settings = load_settings(config, config.parent)
+    inputs = load_inputs(settings)
+    me = identity(settings, inputs.series, load_secret(settings.state))
+    templates = Templates(settings.templates)
+    meeting = inputs.series.meetings[0]
+    revisions = revise({meeting.id: "x"}, {}, SEND_AT)
+    calendar = meeting_calendar(inputs.series, meeting, revisions, OPTIONS)
+    messages = []
+    for person in inputs.subscribers:
+        context = message_context(
+            meeting, person, inputs.series, OPTIONS, personal_links(me, person.email), SEND_AT
+        )
+        letter = templates.render("reminder", context)
+        message = compose(
+            letter,
+            identity=me,
+            subscriber=person,
+            meeting=meeting,
+            kind="reminder:3d",
+            calendar=calendar,
+            now=SEND_AT,
+        )
+        messages.append((person.email, message.as_bytes()))
+    return messages
+
+
+def bare_loop(port: int, messages: list[tuple[str, bytes]]) -> float:
+    """The floor: smtplib sending prebuilt messages over one reused connection."""
+    connection = smtplib.SMTP("127.0.0.1", port)
+    start = time.perf_counter()
+    for address, data in messages:
+        connection.sendmail("reminders@example.org", [address], data)
+    elapsed = time.perf_counter() - start
+    connection.quit()
+    return elapsed
+
+
+def send_peak_rss(config: Path) -> int:
+    """Peak resident memory of a real `reminders send` process, in bytes."""
+    shutil.rmtree(config.parent / "var", ignore_errors=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reminders",
+            "--quiet",
+            "--config",
+            str(config),
+            "send",
+            "--now",
+            SEND_AT.isoformat(),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    assert status == 0
+    return usage.ru_maxrss * 1024
+
+
+def ledger_cost(config: Path, count: int = 2000) -> float:
+    """Seconds per committed ledger record (one transaction each, as the sender does)."""
+    from reminders import ledger
+    from reminders.meetings import Snapshot
+    from reminders.plan import Delivery
+    from reminders.state import open_state
+
+    shutil.rmtree(config.parent / "var", ignore_errors=True)
+    settings = load_settings(config, config.parent)
+    meeting = load_inputs(settings).series.meetings[0]
+    snapshot = Snapshot.of(meeting)
+    connection = open_state(settings.state)
+    start = time.perf_counter()
+    for n in range(count):
+        delivery = Delivery(
+            meeting_id=meeting.id,
+            kind="reminder:3d",
+            recipient=f"p{n}@example.org",
+            closes=meeting.start,
+        )
+        ledger.record_sent(connection, delivery, f"<{n}@example.org>", SEND_AT, snapshot)
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed / count
+
+
+def send_rows(folder: Path) -> list[tuple[str, ...]]:
+    rows = []
+    with sink() as port:
+        for count, runs in ((1_000, 3), (20_000, 3)):
+            home = folder / f"send{count}"
+            home.mkdir()
+            config = workspace(home, count, port)
+            ours = statistics.median(run_send(config) for _ in range(runs))
+            messages = prebuilt(config)
+            bare = statistics.median(bare_loop(port, messages) for _ in range(runs))
+            rss = send_peak_rss(config)
+            per_message = ours / count
+            rows.append(
+                (
+                    f"send, {count:,} subscribers",
+                    f"{count / ours:,.0f} msg/s",
+                    f"{per_message * 1000:.2f} ms/msg",
+                    f"{rss / 2**20:,.0f} MiB peak RSS",
+                    f"{bare / ours:.0%} of bare smtplib ({count / bare:,.0f} msg/s)",
+                )
+            )
+        ledger_seconds = ledger_cost(config)
+        rows.append(
+            (
+                "ledger record (commit)",
+                f"{ledger_seconds * 1e6:,.0f} µs",
+                "",
+                "",
+                f"{ledger_seconds / per_message:.0%} of the per-message time",
+            )
+        )
+    return rows
+
+
+def tick_rows(folder: Path) -> list[tuple[str, ...]]:
+    home = folder / "tick"
+    home.mkdir()
+    config = workspace(home, 100_000, 9, meeting_count=1_000)
+    settings = load_settings(config, home)
+    daemon = Daemon(settings)
+    quiet = datetime(2011, 2, 1, 3, tzinfo=ZONE)  # no window is open
+    daemon.tick(quiet)  # the first tick reads the files and builds the folder
+    seconds = median_time(lambda: daemon.tick(quiet), 9)
+    return [
+        (
+            "idle tick, 1,000 meetings × 100,000 subscribers",
+            f"{seconds * 1000:.0f} ms",
+            "",
+            "",
+            "target < 100 ms",
+        )
+    ]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        rows = feed_rows() + send_rows(folder) + tick_rows(folder)
+    cpu = platform.processor() or platform.machine()
+    print(
+        f"Machine: {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "
+        f"{resource.getpagesize()} B pages, Python {platform.python_version()}; "
+        f"{datetime.now(UTC):%Y-%m-%d}"
+    )
+    print()
+    print("| what | time | per item | memory | compared |")
+    print("| --- | --- | --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
