@@ -149,7 +149,6 @@ def plan(context: _Context, now: datetime | None, days: int) -> None:
 def send(context: _Context, now: datetime | None, dry_run: bool) -> None:
     """Send the reminders that are due."""
     from reminders.sending import send_due
-    from reminders.transport import TransportError
 
     settings = context.settings()
     with _progress() as progress:
@@ -161,8 +160,8 @@ def send(context: _Context, now: datetime | None, dry_run: bool) -> None:
     )
     for skip in report.skipped:
         click.echo(f"  skipped {skip.meeting.id}: {skip.reason}")
-    if report.stopped and not report.stopped.startswith("asked"):
-        raise TransportError(report.stopped)
+    if report.error is not None:
+        raise report.error
 
 
 @contextmanager

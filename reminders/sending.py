@@ -34,7 +34,7 @@ from reminders.prototypes import Prototype
 from reminders.publish import current_revisions, feed_options, meeting_calendar
 from reminders.revisions import Revision
 from reminders.settings import Settings
-from reminders.state import open_state
+from reminders.state import StateError, open_state, transaction
 from reminders.subscribers import Subscriber, load_subscribers, mask
 from reminders.subscriptions import merge, web_subscribers
 from reminders.tokens import load_secret
@@ -78,6 +78,7 @@ class SendReport:
     retry: int = 0
     skipped: list[Skip] = field(default_factory=list)
     stopped: str | None = None
+    error: ReminderError | None = None  # what stopped the run, if anything did
     # (meeting id, kind) -> outcome -> count, for timelines
     outcomes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
@@ -215,6 +216,8 @@ def send_due(
         report = SendReport(due=len(work.deliveries), skipped=skipped(inputs.series, now))
         if dry_run or not work.deliveries:
             return report
+        with transaction(connection):
+            pass  # fail now, before any mail goes, if another process holds the database
         me = identity(settings, inputs.series, load_secret(settings.state))
         outbox = transport or open_transport(
             settings["mail.transport"],
@@ -234,8 +237,8 @@ def send_due(
                 report.count(delivery, sender.deliver(delivery))
                 if progress:
                     progress(count)
-        except TransportError as error:
-            report.stopped = str(error)
+        except (TransportError, StateError) as error:
+            report.stopped, report.error = str(error), error
             log.error("sending stopped: %s; what is due stays due", error)
         finally:
             if transport is None:

@@ -136,11 +136,27 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
 
 @contextmanager
 def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run a block as one write transaction: all of it is committed, or none."""
-    connection.execute("BEGIN IMMEDIATE")
+    """Run a block as one write transaction: all of it is committed, or none.
+
+    A database locked by another process past the busy timeout, or a full
+    disk, becomes a :class:`StateError` that stops the run with a clear message.
+    """
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise StateError(f"state database unavailable: {error}") from None
     try:
         yield connection
+        connection.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        _rollback(connection)
+        raise StateError(f"state database write failed: {error}") from None
     except BaseException:
-        connection.execute("ROLLBACK")
+        _rollback(connection)
         raise
-    connection.execute("COMMIT")
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    # A failed COMMIT may have rolled back already.
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")

@@ -222,7 +222,8 @@ def create_app(
         if not cookie:
             return False
         expected = hmac.new(secret, f"csrf\x00{cookie}".encode(), hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, request.form.get("csrf", ""))
+        given = request.form.get("csrf", "").encode("utf-8", "replace")
+        return hmac.compare_digest(expected.encode("ascii"), given)
 
     def signup_context(csrf: str) -> dict[str, Any]:
         return {"csrf": csrf, "languages": LANGUAGES, "language": "en"}

@@ -33,6 +33,8 @@ class Received:
 class Faults:
     """What the server should get wrong, set by the test."""
 
+    mail_replies: list[str] = field(default_factory=list)  # one per MAIL FROM, in order
+    rcpt_queue: list[str] = field(default_factory=list)  # one per RCPT TO, in order
     data_replies: list[str] = field(default_factory=list)  # one per DATA, consumed in order
     rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply, every time
     drop_after: int | None = None  # close the connection at this DATA (accepting none)
@@ -48,12 +50,23 @@ class MailSink:
         self.lock = threading.Lock()
         self.data_count = 0
 
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if self.faults.mail_replies:
+            return self.faults.mail_replies.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
         reply = self.faults.rcpt_replies.get(address.lower())
         if reply:
             return reply
+        if self.faults.rcpt_queue:
+            return self.faults.rcpt_queue.pop(0)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
