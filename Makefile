@@ -32,8 +32,8 @@ demo: $(RUN_STAMP)
 	@echo "Feed and landing page in public/; to browse them: $(BIN)/reminders serve"
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check reminders tests
-	$(BIN)/ruff format --check reminders tests
+	$(BIN)/ruff check reminders tests bench
+	$(BIN)/ruff format --check reminders tests bench
 	$(BIN)/mypy reminders
 
 test: lint

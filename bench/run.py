@@ -245,7 +245,11 @@ def bare_loop(port: int, messages: list[tuple[str, bytes]]) -> float:
 
 
 def send_peak_rss(config: Path) -> int:
-    """Peak resident memory of a real `reminders send` process, in bytes."""
+    """Peak resident memory of a real `reminders send` process, in bytes.
+
+    Read from the process's own VmHWM while it runs: ``ru_maxrss`` would carry
+    over the size of this (large) parent from before the exec.
+    """
     shutil.rmtree(config.parent / "var", ignore_errors=True)
     process = subprocess.Popen(
         [
@@ -262,9 +266,17 @@ def send_peak_rss(config: Path) -> int:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    assert status == 0
-    return usage.ru_maxrss * 1024
+    peak = 0
+    status = Path(f"/proc/{process.pid}/status")
+    while process.poll() is None:
+        try:
+            line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+            peak = max(peak, int(line.split()[1]) * 1024)
+        except (OSError, StopIteration):
+            pass
+        time.sleep(0.02)
+    assert process.returncode == 0
+    return peak
 
 
 def ledger_cost(config: Path, count: int = 2000) -> float:

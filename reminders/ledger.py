@@ -16,12 +16,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from reminders.meetings import Snapshot
 from reminders.notices import Watch
 from reminders.plan import Delivery
-from reminders.state import transaction
+from reminders.state import stamp, transaction
 
 __all__ = [
     "MeetingCounts",
@@ -42,10 +42,6 @@ FIRST_RETRY = timedelta(minutes=5)
 LONGEST_RETRY = timedelta(hours=1)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def finished(
     connection: sqlite3.Connection, kinds: Iterable[tuple[str, str]], now: datetime
 ) -> dict[tuple[str, str], set[str]]:
@@ -55,7 +51,7 @@ def finished(
         rows = connection.execute(
             "SELECT recipient FROM delivery WHERE meeting_id = ? AND kind = ?"
             " AND (status != 'retry' OR retry_after > ?)",
-            (meeting_id, kind, _stamp(now)),
+            (meeting_id, kind, stamp(now)),
         )
         done[(meeting_id, kind)] = {row[0] for row in rows}
     return done
@@ -72,7 +68,7 @@ def suppress(connection: sqlite3.Connection, address: str, reason: str, now: dat
         cursor = connection.execute(
             "INSERT INTO suppression (recipient, reason, created) VALUES (?, ?, ?)"
             " ON CONFLICT (recipient) DO NOTHING",
-            (address.lower(), reason, _stamp(now)),
+            (address.lower(), reason, stamp(now)),
         )
     return cursor.rowcount == 1
 
@@ -101,8 +97,8 @@ def _write(
             status,
             error,
             message_id,
-            _stamp(now),
-            retry_after and _stamp(retry_after),
+            stamp(now),
+            retry_after and stamp(retry_after),
         ),
     )
 
@@ -121,7 +117,7 @@ def record_sent(
             "INSERT INTO told (meeting_id, recipient, snapshot, updated) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (meeting_id, recipient) DO UPDATE SET snapshot = excluded.snapshot,"
             " updated = excluded.updated",
-            (delivery.meeting_id, delivery.recipient, told.dumps(), _stamp(now)),
+            (delivery.meeting_id, delivery.recipient, told.dumps(), stamp(now)),
         )
 
 
@@ -192,7 +188,7 @@ def save_watches(connection: sqlite3.Connection, watches: Iterable[Watch]) -> No
         (
             w.meeting_id,
             int(w.tbd_seen),
-            w.known_at and _stamp(w.known_at),
+            w.known_at and stamp(w.known_at),
             w.base and w.base.dumps(),
         )
         for w in watches

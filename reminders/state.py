@@ -11,11 +11,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reminders.errors import ReminderError
 
-__all__ = ["MIGRATIONS", "StateError", "open_state", "transaction"]
+__all__ = ["MIGRATIONS", "StateError", "open_state", "stamp", "transaction"]
 
 # Each entry runs once, in order, in its own transaction; never edit a released one.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -132,6 +133,11 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
                 if statement.strip():
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {number}")
+
+
+def stamp(moment: datetime) -> str:
+    """Write an instant as the state database stores it: UTC, ISO 8601, to the second."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @contextmanager

@@ -14,10 +14,10 @@ import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from reminders.ledger import suppress
-from reminders.state import transaction
+from reminders.state import stamp, transaction
 from reminders.subscribers import Subscriber
 from reminders.tokens import address_id
 
@@ -49,10 +49,6 @@ LANGUAGES = {
 }
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Signup:
     """A sign-up waiting for its confirmation link."""
@@ -68,10 +64,10 @@ def start_signup(connection: sqlite3.Connection, person: Subscriber, now: dateti
     ident = secrets.token_urlsafe(16).replace(".", "_")
     expires = now + CONFIRM_FOR
     with transaction(connection):
-        connection.execute("DELETE FROM signup WHERE expires < ?", (_stamp(now),))
+        connection.execute("DELETE FROM signup WHERE expires < ?", (stamp(now),))
         recent = connection.execute(
             "SELECT 1 FROM signup WHERE email = ? AND created > ?",
-            (person.key, _stamp(now - RESEND_AFTER)),
+            (person.key, stamp(now - RESEND_AFTER)),
         ).fetchone()
         connection.execute(
             "INSERT INTO signup (id, email, name, language, cities, created, expires)"
@@ -82,8 +78,8 @@ def start_signup(connection: sqlite3.Connection, person: Subscriber, now: dateti
                 person.name,
                 person.language,
                 ";".join(sorted(person.cities)),
-                _stamp(now),
-                _stamp(expires),
+                stamp(now),
+                stamp(expires),
             ),
         )
     return Signup(id=ident, person=person, expires=expires, send=recent is None)
@@ -94,7 +90,7 @@ def confirm(connection: sqlite3.Connection, signup_id: str, now: datetime) -> Su
     with transaction(connection):
         row = connection.execute(
             "SELECT email, name, language, cities FROM signup WHERE id = ? AND expires >= ?",
-            (signup_id, _stamp(now)),
+            (signup_id, stamp(now)),
         ).fetchone()
         if row is None:
             return None
@@ -124,7 +120,7 @@ def _store(connection: sqlite3.Connection, person: Subscriber, now: datetime) ->
             person.name,
             person.language,
             ";".join(sorted(person.cities)),
-            _stamp(now),
+            stamp(now),
         ),
     )
 
