@@ -165,18 +165,25 @@ def send(context: _Context, now: datetime | None, dry_run: bool) -> None:
 
 
 @contextmanager
-def _progress() -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on a terminal; nothing when output goes to a file or a log."""
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal for long runs; nothing when output goes to a file or log."""
     if not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=0, label="sending", file=sys.stderr) as bar:
+    bars: list[Any] = []
 
-        def advance(count: int) -> None:
-            bar.pos = count
-            bar.render_progress()
+    def advance(count: int, total: int) -> None:
+        if not bars and total >= 50:
+            bars.append(click.progressbar(length=total, label="sending", file=sys.stderr))
+            bars[0].__enter__()
+        if bars:
+            bars[0].update(1)
 
+    try:
         yield advance
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
 
 
 @cli.command()

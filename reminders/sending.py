@@ -193,7 +193,7 @@ def send_due(
     inputs: Inputs | None = None,
     dry_run: bool = False,
     transport: Transport | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
     revisions: Mapping[str, Revision] | None = None,
     observed: bool = False,
@@ -236,7 +236,7 @@ def send_due(
                     break
                 report.count(delivery, sender.deliver(delivery))
                 if progress:
-                    progress(count)
+                    progress(count, len(work.deliveries))
         except (TransportError, StateError) as error:
             report.stopped, report.error = str(error), error
             log.error("sending stopped: %s; what is due stays due", error)
