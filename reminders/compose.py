@@ -181,6 +181,7 @@ def _meeting_context(meeting: Meeting, locale: str) -> dict[str, Any]:
         "day_short": format_date(meeting.start, "EEE, MMM d", locale=locale),
         "hours": time_range_phrase(meeting.start, meeting.end, locale),
         "zone_name": zone_phrase(meeting.start, locale),
+        "access": meeting.access.lines(locale),
     }
 
 

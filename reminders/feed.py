@@ -61,7 +61,7 @@ class Shown:
 def shown(meeting: Meeting, options: FeedOptions) -> Shown:
     """Say what a calendar should show of ``meeting``."""
     page = meeting_page_url(options.base_url, meeting)
-    paragraphs = [meeting.notes or ""]
+    paragraphs = [meeting.notes or "", "\n".join(meeting.access.lines())]
     if meeting.cancelled:
         paragraphs.append("This meeting is cancelled.")
     elif meeting.venue_tbd:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from reminders.access import Access, read_access
 from reminders.errors import DataError, Problem
 from reminders.tomlsource import TomlDocument, read_toml, unknown_key
 from reminders.wallclock import WallClockError, parse_date, parse_time, to_instant
@@ -59,6 +60,11 @@ MEETING_KEYS = (
     "notes",
     "status",
     "timezone",
+    "interpretation",
+    "childcare",
+    "wheelchair_access",
+    "transit",
+    "translations",
 )
 
 
@@ -90,6 +96,9 @@ def is_tbd(venue: str | None) -> bool:
     return venue is None or not venue.strip() or _TBD.match(venue.strip()) is not None
 
 
+NO_ACCESS = Access()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Meeting:
     """One meeting of the series, with aware start and end in its own zone."""
@@ -104,6 +113,7 @@ class Meeting:
     address: str | None = None
     notes: str | None = None
     status: Status = Status.CONFIRMED
+    access: Access = NO_ACCESS
 
     @property
     def zone(self) -> ZoneInfo:
@@ -297,6 +307,9 @@ class _Reader:
         room, address = (self.text(item, k, *where, label=label) for k in ("room", "address"))
         notes = self.text(item, "notes", *where, label=label)
         title = self.text(item, "title", *where, label=label) or f"{series_name} – {city}"
+        access = read_access(
+            item, lambda message, key: self.report(f"{label}: {message}", *where, key)
+        )
         if len(self.problems) > before or start is None or end is None:
             return None
         return Meeting(
@@ -310,6 +323,7 @@ class _Reader:
             address=address and one_line(address),
             notes=notes,
             status=status,
+            access=access,
         )
 
     def times(

@@ -56,9 +56,9 @@ class SourceMap:
                 found.headers.setdefault(where, number)
             elif match := _TABLE.match(line):
                 name = match.group(1).replace('"', "")
-                parent = name.rsplit(".", 1)[0]
-                # A sub-table of an array table ([meeting.translations]) belongs to its last item.
-                index = counts.get(parent) if "." in name else None
+                # A sub-table of an array table ([meeting.translations.es]) belongs to the
+                # array's last item.
+                index = counts.get(name.split(".")[0]) if "." in name else None
                 where = (name, index)
                 found.headers.setdefault(where, number)
             elif match := _KEY.match(line):
