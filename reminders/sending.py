@@ -170,7 +170,7 @@ def plan_now(
     told = ledger.told(connection, (m.id for m in changed))
     notices = notice_deliveries(
         changed,
-        inputs.subscribers,
+        people,
         told,
         sequences,
         watches,

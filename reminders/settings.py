@@ -141,6 +141,14 @@ SETTINGS = (
     Entry("mail", "transport", _string, "maildir:var/outbox", "maildir:PATH, smtp:// or smtps://"),
     Entry("mail", "max_per_minute", _optional_positive, 0, "Send-rate limit; 0 for none."),
     Entry("mail", "timeout", _positive, 30, "SMTP timeout in seconds."),
+    Entry(
+        "web",
+        "trusted_proxies",
+        _optional_positive,
+        0,
+        "How many reverse proxies (nginx) stand before `reminders serve`; their "
+        "X-Forwarded-For then names the client for the sign-up rate limit.",
+    ),
     Entry("notices", "audience", _choice("reminded", "all"), "reminded", "Who hears of changes."),
     Entry(
         "notices",

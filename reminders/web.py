@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reminders.compose import Templates, compose_confirmation
 from reminders.errors import DataError
@@ -176,6 +177,9 @@ def create_app(
     """The web application for ``settings``."""
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
+    if proxies := settings["web.trusted_proxies"]:
+        # Behind nginx every request comes from 127.0.0.1: trust its X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     secret = load_secret(settings.state)
     env = web_environment(settings.templates)
     base_path = urlsplit(settings.base_url).path or "/"

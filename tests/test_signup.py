@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -76,6 +77,10 @@ def test_double_opt_in_then_reminder(web_app: WebApp) -> None:
     remind_worcester(web_app)
     [_, reminder] = web_app.smtp.sink.to(NEWCOMER)
     assert reminder.message["Subject"].startswith("Reminder: Worcester")
+    edit_meetings(web_app.home, 'start = "14:00"\nend = "16:00"', 'start = "15:00"\nend = "17:00"')
+    run_cli("send", "--now", "2011-02-24T09:05-05:00", cwd=web_app.home)
+    [*_, notice] = web_app.smtp.sink.to(NEWCOMER)
+    assert notice.message["Subject"].startswith("Changed: Worcester")
 
 
 def test_the_same_reply_for_a_known_and_an_unknown_address(web_app: WebApp) -> None:
@@ -190,3 +195,35 @@ def test_pages_load_nothing_from_elsewhere(web_app: WebApp) -> None:
             r'(src|href)="https?://(?!127\.0\.0\.1)[^"]*\.(js|css|woff2?)', reply.body
         )
         assert "<script" not in reply.body
+
+
+def test_behind_a_trusted_proxy_the_rate_limit_is_per_forwarded_client(workspace: Path) -> None:
+    import re as regex
+
+    from reminders.settings import load_settings
+    from reminders.web import create_app
+
+    config = workspace / "reminders.toml"
+    config.write_text(
+        config.read_text() + "\n[web]\ntrusted_proxies = 1\n[mail]\n"
+        'transport = "maildir:var/outbox"\n'
+    )
+    client = create_app(load_settings(config, workspace), signups_per_client=2).test_client()
+    token = regex.search(r'name="csrf" value="([^"]+)"', client.get("/").get_data(as_text=True))
+    assert token
+    statuses = []
+    for n in range(4):
+        client_address = f"203.0.113.{n % 2}"  # two clients behind the proxy (TEST-NET-3)
+        reply = client.post(
+            "/subscribe",
+            headers={"X-Forwarded-For": client_address},
+            data={"csrf": token.group(1), "email": f"p{n}@example.net", "language": "en"},
+        )
+        statuses.append(reply.status_code)
+    assert statuses == [200, 200, 200, 200]
+    fifth = client.post(
+        "/subscribe",
+        headers={"X-Forwarded-For": "203.0.113.0"},
+        data={"csrf": token.group(1), "email": "p9@example.net", "language": "en"},
+    )
+    assert fifth.status_code == 429
