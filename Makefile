@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean messages catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,11 @@ clean:
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
+
+# Translations (gettext catalogs under locale/, see README "Languages").
+messages: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k gettext --no-location --omit-header -o locale/messages.pot .
+	$(BIN)/pybabel update -i locale/messages.pot -d locale --previous --no-fuzzy-matching -w 100
+
+catalogs: $(TEST_STAMP)
+	$(BIN)/pybabel compile -d locale --use-fuzzy --statistics

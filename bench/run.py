@@ -182,6 +182,7 @@ def workspace(folder: Path, subscribers: int, port: int, meeting_count: int = 1)
     (folder / "reminders.toml").write_text(
         f'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
         f'templates = "{ROOT / "templates"}"\nbase_url = "https://example.org/meetings/"\n'
+        f'locale = "{ROOT / "locale"}"\n'
         f'[mail]\ntransport = "smtp://127.0.0.1:{port}?starttls=off"\n'
     )
     return folder / "reminders.toml"

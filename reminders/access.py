@@ -46,29 +46,34 @@ class Access:
                 return value
         return default
 
-    def lines(self, locale: str = "en") -> list[str]:
-        """Each offer as a short English line for feeds, pages and emails."""
+    def lines(self, language: str = "en", gettext: Callable[[str], str] = str) -> list[str]:
+        """Each offer as a short line in ``language`` (``gettext`` translates the wording)."""
         found = []
         if self.interpretation:
-            names = ", ".join(_language_name(code, locale) for code in self.interpretation)
-            found.append(f"Interpretation: {names}")
+            names = ", ".join(_language_name(code, language) for code in self.interpretation)
+            found.append(gettext("Interpretation: %(languages)s") % {"languages": names})
         if self.childcare is not None:
-            found.append("Childcare provided" if self.childcare else "No childcare")
+            found.append(
+                gettext("Childcare provided") if self.childcare else gettext("No childcare")
+            )
         if self.wheelchair is not None:
             found.append(
-                "Wheelchair accessible" if self.wheelchair else "Not wheelchair accessible"
+                gettext("Wheelchair accessible")
+                if self.wheelchair
+                else gettext("Not wheelchair accessible")
             )
-        transit = self.text("transit", locale, self.transit)
+        transit = self.text("transit", language, self.transit)
         if transit:
-            found.append(f"Getting there: {transit}")
+            found.append(gettext("Getting there: %(directions)s") % {"directions": transit})
         return found
 
 
-def _language_name(code: str, locale: str) -> str:
-    if code in _SIGN_LANGUAGES:
+def _language_name(code: str, language: str) -> str:
+    if code in _SIGN_LANGUAGES and language == "en":
         return _SIGN_LANGUAGES[code]
     try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(locale)
+        display = "en" if language.startswith("ht") else language.replace("-", "_")
+        name = Locale.parse(code.replace("-", "_")).get_display_name(display)
     except (ValueError, UnknownLocaleError):
         return code
     return name or code

@@ -11,7 +11,7 @@ markers never reach a header.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -23,11 +23,11 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_timedelta
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from reminders.errors import DataError, Problem
-from reminders.feed import TBD_LOCATION, FeedOptions, shown
+from reminders.feed import FeedOptions, shown
+from reminders.languages import Language, translations
 from reminders.links import (
     feed_url,
     google_event_url,
@@ -37,7 +37,14 @@ from reminders.links import (
 )
 from reminders.meetings import Meeting, Series, Snapshot
 from reminders.notices import changes
-from reminders.phrasing import day_phrase, time_range_phrase, when_phrase, zone_phrase
+from reminders.phrasing import (
+    day_phrase,
+    duration_phrase,
+    short_day_phrase,
+    time_range_phrase,
+    when_phrase,
+    zone_phrase,
+)
 from reminders.subscribers import Subscriber
 from reminders.tokens import make_token, stable_id
 
@@ -59,6 +66,14 @@ __all__ = [
 ]
 
 SUBJECT_LIMIT = 150
+ENGLISH = Language(tag="en")
+Gettext = Callable[[str], str]
+
+
+def _identity(text: str) -> str:
+    return text
+
+
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
 _ENCODED_WORD = re.compile(r"=\?|\?=")
 
@@ -101,40 +116,63 @@ class TemplateProblem(DataError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Letter:
-    """A rendered message: subject, plain text and HTML."""
+    """A rendered message: subject, plain text and HTML, in one language."""
 
     subject: str
     text: str
     html: str
+    language: str = "en"
 
 
 class Templates:
-    """The email templates: plain-text ones unescaped, HTML ones autoescaped, both strict."""
+    """The email templates: plain-text ones unescaped, HTML ones autoescaped, both strict.
 
-    def __init__(self, folder: Path) -> None:
-        loader = FileSystemLoader(folder / "email")
-        common: dict[str, Any] = {
-            "loader": loader,
-            "undefined": StrictUndefined,
-            "keep_trailing_newline": True,
-        }
-        self.text = Environment(autoescape=False, trim_blocks=True, **common)
-        self.html = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, **common)
+    Each language gets its own pair of environments with its gettext catalog
+    installed (Jinja2's i18n extension, new-style ``_("... %(name)s", name=x)``).
+    """
+
+    def __init__(self, folder: Path, locales: Path | None = None) -> None:
         self.folder = folder / "email"
+        self.locales = locales or folder.parent / "locale"
+        self.environments: dict[str, tuple[Environment, Environment]] = {}
 
-    def render(self, kind: str, context: Mapping[str, Any]) -> Letter:
-        """Render one kind of message (``reminder``, ...) with ``context``."""
+    def _environments(self, language: Language) -> tuple[Environment, Environment]:
+        if language.tag not in self.environments:
+            common: dict[str, Any] = {
+                "loader": FileSystemLoader(self.folder),
+                "undefined": StrictUndefined,
+                "keep_trailing_newline": True,
+                "trim_blocks": True,
+                "extensions": ["jinja2.ext.i18n"],
+            }
+            text = Environment(autoescape=False, **common)
+            html = Environment(autoescape=True, lstrip_blocks=True, **common)
+            gettext = translations(self.locales, language)
+            for env in (text, html):
+                env.install_gettext_translations(gettext, newstyle=True)  # type: ignore[attr-defined]
+            self.environments[language.tag] = (text, html)
+        return self.environments[language.tag]
+
+    def render(self, kind: str, context: Mapping[str, Any], language: Language = ENGLISH) -> Letter:
+        """Render one kind of message (``reminder``, ...) in ``language``."""
+        text, html = self._environments(language)
+        context = {**context, "language": language}
         try:
             return Letter(
-                subject=self.text.get_template(f"{kind}.subject.j2").render(context),
-                text=self.text.get_template(f"{kind}.txt.j2").render(context),
-                html=self.html.get_template(f"{kind}.html.j2").render(context),
+                subject=text.get_template(f"{kind}.subject.j2").render(context),
+                text=text.get_template(f"{kind}.txt.j2").render(context),
+                html=html.get_template(f"{kind}.html.j2").render(context),
+                language=language.tag,
             )
         except TemplateError as error:
             where = getattr(error, "filename", None) or self.folder
             line = getattr(error, "lineno", None)
             message = f"{kind} template: {error.message or type(error).__name__}"
             raise TemplateProblem([Problem(path=where, line=line, message=message)]) from None
+
+    def gettext(self, language: Language) -> Callable[[str], str]:
+        """The translate function of ``language``, for strings made in Python."""
+        return translations(self.locales, language).gettext
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,68 +199,76 @@ def template_for(kind: str) -> str:
     return TEMPLATES[kind.split(":", 1)[0]]
 
 
-def _meeting_context(meeting: Meeting, locale: str) -> dict[str, Any]:
+def _meeting_context(meeting: Meeting, language: str, gettext: Gettext) -> dict[str, Any]:
     return {
         "id": meeting.id,
-        "title": meeting.title,
+        "title": meeting.access.text("title", language, meeting.title),
         "city": meeting.city,
         "venue": meeting.venue,
         "room": meeting.room,
         "address": meeting.address,
-        "location": meeting.location or TBD_LOCATION,
-        "notes": meeting.notes,
+        "location": meeting.location or gettext("Location to be announced"),
+        "notes": meeting.access.text("notes", language, meeting.notes),
         "status": meeting.status.value,
         "cancelled": meeting.cancelled,
         "start": meeting.start,
         "end": meeting.end,
         "timezone": meeting.zone.key,
-        "when": when_phrase(meeting.start, meeting.end, locale),
-        "day": day_phrase(meeting.start, locale),
-        "day_short": format_date(meeting.start, "EEE, MMM d", locale=locale),
-        "hours": time_range_phrase(meeting.start, meeting.end, locale),
-        "zone_name": zone_phrase(meeting.start, locale),
-        "access": meeting.access.lines(locale),
+        "when": when_phrase(meeting.start, meeting.end, language),
+        "day": day_phrase(meeting.start, language),
+        "day_short": short_day_phrase(meeting.start, language),
+        "hours": time_range_phrase(meeting.start, meeting.end, language),
+        "zone_name": zone_phrase(meeting.start, language),
+        "access": meeting.access.lines(language, gettext),
     }
 
 
-def _said(snapshot: Snapshot, field: str, zone: ZoneInfo, locale: str) -> str:
+def _said(snapshot: Snapshot, field: str, zone: ZoneInfo, language: str, gettext: Gettext) -> str:
     """One side of a change, as a reader would say it."""
     if field == "when":
         start = datetime.fromisoformat(snapshot.start).astimezone(zone)
         end = datetime.fromisoformat(snapshot.end).astimezone(zone)
-        return when_phrase(start, end, locale)
+        return when_phrase(start, end, language)
     if field == "where":
         parts = (snapshot.venue, snapshot.room, snapshot.address)
-        return ", ".join(p for p in parts if p) if snapshot.venue else TBD_LOCATION
-    return snapshot.status
+        return (
+            ", ".join(p for p in parts if p)
+            if snapshot.venue
+            else gettext("Location to be announced")
+        )
+    return gettext("cancelled") if snapshot.status == "cancelled" else gettext("confirmed")
 
 
-def _changes_context(previous: Snapshot, meeting: Meeting, locale: str) -> list[dict[str, str]]:
-    labels = {"when": "When", "where": "Where", "status": "Status"}
+def _changes_context(
+    previous: Snapshot, meeting: Meeting, language: str, gettext: Gettext
+) -> list[dict[str, str]]:
+    labels = {"when": gettext("When:"), "where": gettext("Where:"), "status": gettext("Status:")}
     current = Snapshot.of(meeting)
     return [
         {
             "field": change.field,
             "label": labels[change.field],
-            "old": _said(change.old, change.field, meeting.zone, locale),
-            "new": _said(change.new, change.field, meeting.zone, locale),
+            "old": _said(change.old, change.field, meeting.zone, language, gettext),
+            "new": _said(change.new, change.field, meeting.zone, language, gettext),
         }
         for change in changes(previous, current)
     ]
 
 
 def shared_context(
-    meeting: Meeting, series: Series, options: FeedOptions, now: datetime, locale: str = "en"
+    meeting: Meeting,
+    series: Series,
+    options: FeedOptions,
+    now: datetime,
+    language: str = "en",
+    gettext: Gettext = _identity,
 ) -> dict[str, Any]:
     """The part of the context that is the same for everyone (computed once per batch)."""
     view = shown(meeting, options)
     until = meeting.start.astimezone(UTC) - now.astimezone(UTC)
     return {
-        "meeting": _meeting_context(meeting, locale),
-        "offset": {
-            "text": format_timedelta(until, add_direction=True, locale=locale, threshold=1.1),
-            "duration": until,
-        },
+        "meeting": _meeting_context(meeting, language, gettext),
+        "offset": {"text": duration_phrase(until, language), "duration": until},
         "links": {
             "google": google_event_url(meeting, view.description),
             "outlook": outlook_event_url(meeting, view.description),
@@ -248,6 +294,8 @@ def message_context(
     now: datetime,
     previous: Snapshot | None = None,
     shared: Mapping[str, Any] | None = None,
+    language: str = "en",
+    gettext: Gettext = _identity,
 ) -> dict[str, Any]:
     """The template context documented in the README.
 
@@ -255,11 +303,13 @@ def message_context(
     days"), so a late reminder never claims more time than is left. ``shared``
     is :func:`shared_context`'s result, when the caller keeps it for a batch.
     """
-    base = shared if shared is not None else shared_context(meeting, series, options, now)
+    base = shared
+    if base is None:
+        base = shared_context(meeting, series, options, now, language, gettext)
     return {
         **base,
         "subscriber": {"name": subscriber.name, "language": subscriber.language},
-        "changes": _changes_context(previous, meeting, "en") if previous else [],
+        "changes": _changes_context(previous, meeting, language, gettext) if previous else [],
         "links": {**base["links"], "preferences": personal.preferences},
         "unsubscribe_url": personal.unsubscribe,
     }
@@ -313,6 +363,7 @@ def compose_confirmation(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(letter.text, cte="quoted-printable")
     message.add_alternative(letter.html, subtype="html", cte="quoted-printable")
+    message["Content-Language"] = letter.language  # after set_content, which clears Content-*
     return message
 
 
@@ -347,4 +398,6 @@ def compose(
         filename=f"{meeting.id}.ics",
     )
     message.attach(attachment)
+    # Last: set_content and make_mixed move or clear every Content-* header before them.
+    message["Content-Language"] = letter.language
     return message

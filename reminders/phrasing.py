@@ -1,40 +1,122 @@
-"""How a meeting's date, time and zone are written for people.
+"""How a meeting's date, time and zone are written for people, in their language.
 
 Readers may be in another zone than the meeting, so every phrase names the
-zone ("Eastern Time"). Wording and zone names come from CLDR through Babel,
-so each language gets its own date order and 12- or 24-hour habit.
+zone ("Eastern Time"). Wording comes from CLDR through Babel, so each
+language gets its own date order and 12- or 24-hour habit. Where CLDR falls
+short, this module fills in: Haitian Creole has no day, month or zone names
+there (Babel would print "Sat" and "M02"), and Babel cannot format the "B"
+day periods of Traditional Chinese 12-hour times.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from babel.dates import format_date, format_interval, get_timezone_name
+from babel import Locale
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    format_time,
+    format_timedelta,
+    get_timezone_name,
+)
 
-__all__ = ["day_phrase", "time_range_phrase", "when_phrase", "zone_phrase"]
+__all__ = [
+    "babel_locale",
+    "day_phrase",
+    "duration_phrase",
+    "short_day_phrase",
+    "time_range_phrase",
+    "when_phrase",
+    "zone_phrase",
+]
+
+# Haitian Creole names CLDR lacks (drafts, to be checked by a fluent speaker).
+_HT_DAYS = ("lendi", "madi", "mèkredi", "jedi", "vandredi", "samdi", "dimanch")
+_HT_MONTHS = (
+    "janvye",
+    "fevriye",
+    "mas",
+    "avril",
+    "me",
+    "jen",
+    "jiyè",
+    "out",
+    "septanm",
+    "oktòb",
+    "novanm",
+    "desanm",
+)
+_HT_ZONES = {"America/New_York": "lè Lès Etazini", "America/Chicago": "lè Santral Etazini"}
 
 
-def day_phrase(start: datetime, locale: str = "en", year: bool = True) -> str:
+def babel_locale(language: str) -> str:
+    """Babel's name for a BCP 47 tag: ``pt-BR`` -> ``pt_BR``, ``zh-Hant`` -> ``zh_Hant``."""
+    return str(Locale.parse(language.replace("-", "_")))
+
+
+def _haitian(language: str) -> bool:
+    return language.split("-")[0] == "ht"
+
+
+def day_phrase(start: datetime, language: str = "en", year: bool = True) -> str:
     """Write the meeting's day: ``Saturday, February 26, 2011``."""
+    if _haitian(language):
+        text = f"{_HT_DAYS[start.weekday()]} {start.day} {_HT_MONTHS[start.month - 1]}"
+        return f"{text} {start.year}" if year else text
+    locale = babel_locale(language)
     return format_date(start, "full" if year else "EEEE, MMMM d", locale=locale)
 
 
-def time_range_phrase(start: datetime, end: datetime, locale: str = "en") -> str:
-    """Write the clock times: ``2 – 4 PM`` (with minutes only where needed)."""
-    skeleton = "hm" if start.minute or end.minute else "h"
+def short_day_phrase(start: datetime, language: str = "en") -> str:
+    """Write the day briefly: ``Sat, Feb 26``."""
+    if _haitian(language):
+        return f"{_HT_DAYS[start.weekday()]} {start.day} {_HT_MONTHS[start.month - 1]}"
+    return format_skeleton("MMMEd", start, locale=babel_locale(language))
+
+
+def _twelve_hour(locale: str) -> bool:
+    return "h" in Locale.parse(locale).time_formats["short"].pattern
+
+
+def time_range_phrase(start: datetime, end: datetime, language: str = "en") -> str:
+    """Write the clock times in the language's habit: ``2 – 4 PM`` or ``14:00–16:00``."""
+    if _haitian(language):
+        return f"{start:%H:%M}–{end:%H:%M}"
+    locale = babel_locale(language)
     if start.date() != end.date():
-        return format_interval(start, end, "yMMMdhm", locale=locale)
-    return format_interval(start.time(), end.time(), skeleton, locale=locale)
+        return format_interval(start, end, "yMMMdHm", locale=locale)
+    if not _twelve_hour(locale):
+        return format_interval(start.time(), end.time(), "Hm", locale=locale)
+    skeleton = "hm" if start.minute or end.minute else "h"
+    try:
+        return format_interval(start.time(), end.time(), skeleton, locale=locale)
+    except NotImplementedError:
+        # zh-Hant's pattern uses "B" day periods, which Babel cannot format; "a" (上午/下午)
+        # is the same habit.
+        return "–".join(format_time(t, "ah:mm", locale=locale) for t in (start, end))
 
 
-def zone_phrase(start: datetime, locale: str = "en") -> str:
+def zone_phrase(start: datetime, language: str = "en") -> str:
     """Name the zone as people say it: ``Eastern Time``."""
-    return get_timezone_name(start.tzinfo, "long", locale=locale, zone_variant="generic")
-
-
-def when_phrase(start: datetime, end: datetime, locale: str = "en", year: bool = True) -> str:
-    """Write ``Saturday, February 26, 2011, 2 – 4 PM Eastern Time``."""
-    return (
-        f"{day_phrase(start, locale, year)}, {time_range_phrase(start, end, locale)} "
-        f"{zone_phrase(start, locale)}"
+    zone_key = getattr(start.tzinfo, "key", "")
+    if _haitian(language):
+        return _HT_ZONES.get(zone_key, zone_key)
+    return get_timezone_name(
+        start.tzinfo, "long", locale=babel_locale(language), zone_variant="generic"
     )
+
+
+def when_phrase(start: datetime, end: datetime, language: str = "en", year: bool = True) -> str:
+    """Write ``Saturday, February 26, 2011, 2 – 4 PM Eastern Time``."""
+    day = day_phrase(start, language, year)
+    return f"{day}, {time_range_phrase(start, end, language)} {zone_phrase(start, language)}"
+
+
+def duration_phrase(until: timedelta, language: str = "en") -> str:
+    """Say how far off something is: ``in 3 days``."""
+    if _haitian(language):
+        hours = round(until.total_seconds() / 3600)
+        return f"nan {round(hours / 24)} jou" if hours >= 36 else f"nan {max(hours, 1)} èdtan"
+    return format_timedelta(until, add_direction=True, locale=babel_locale(language), threshold=1.1)

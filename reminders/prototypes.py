@@ -54,12 +54,19 @@ class Prototype:
     """One meeting's message for one kind, composed once; see the module docstring."""
 
     def __init__(
-        self, *, identity: Identity, meeting: Meeting, kind: str, calendar: bytes, now: datetime
+        self,
+        *,
+        identity: Identity,
+        meeting: Meeting,
+        kind: str,
+        calendar: bytes,
+        now: datetime,
+        language: str = "en",
     ) -> None:
         self.identity, self.meeting, self.kind = identity, meeting, kind
         self.outer = "===============" + secrets.token_hex(8) + "=="
         self.inner = "===============" + secrets.token_hex(8) + "=="
-        letter = Letter(subject=_SUBJECT, text=_TEXT, html=_HTML)
+        letter = Letter(subject=_SUBJECT, text=_TEXT, html=_HTML, language=language)
         message = compose(
             letter,
             identity=identity,

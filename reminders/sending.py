@@ -20,13 +20,16 @@ from typing import Any
 from reminders import ledger
 from reminders.compose import (
     Identity,
+    Letter,
+    TemplateProblem,
     Templates,
     message_context,
     personal_links,
     shared_context,
     template_for,
 )
-from reminders.errors import ReminderError
+from reminders.errors import Problem, ReminderError
+from reminders.languages import Language, choose
 from reminders.meetings import Meeting, Series, Snapshot, load_series
 from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
 from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
@@ -265,45 +268,74 @@ class _Sender:
         self.connection, self.me, self.transport, self.now = connection, me, transport, now
         self.series = series
         self.people = people
-        self.templates = Templates(settings.templates)
+        self.templates = Templates(settings.templates, settings.path("locale"))
+        self.locales = settings.path("locale")
+        self.allow_drafts: tuple[str, ...] = settings["languages.allow_drafts"]
         self.options = feed_options(settings)
         self.revisions = revisions
         self.meetings = {meeting.id: meeting for meeting in series}
-        self.shared: dict[str, dict[str, Any]] = {}
-        self.prototypes: dict[tuple[str, str], Prototype] = {}
+        self.shared: dict[tuple[str, str], dict[str, Any]] = {}
+        self.prototypes: dict[tuple[str, str, str], Prototype] = {}
 
-    def _prototype(self, meeting: Meeting, kind: str) -> Prototype:
+    def _prototype(self, meeting: Meeting, kind: str, language: str) -> Prototype:
         """The parts of this meeting's message shared by everyone, built once per run."""
-        key = (meeting.id, kind)
+        key = (meeting.id, kind, language)
         if key not in self.prototypes:
             calendar = meeting_calendar(self.series, meeting, self.revisions, self.options)
             self.prototypes[key] = Prototype(
-                identity=self.me, meeting=meeting, kind=kind, calendar=calendar, now=self.now
+                identity=self.me,
+                meeting=meeting,
+                kind=kind,
+                calendar=calendar,
+                now=self.now,
+                language=language,
             )
         return self.prototypes[key]
 
-    def _shared(self, meeting: Meeting) -> dict[str, Any]:
-        if meeting.id not in self.shared:
-            self.shared[meeting.id] = shared_context(meeting, self.series, self.options, self.now)
-        return self.shared[meeting.id]
+    def _shared(self, meeting: Meeting, language: Language) -> dict[str, Any]:
+        key = (meeting.id, language.tag)
+        if key not in self.shared:
+            gettext = self.templates.gettext(language)
+            self.shared[key] = shared_context(
+                meeting, self.series, self.options, self.now, language.tag, gettext
+            )
+        return self.shared[key]
+
+    def _letter(self, delivery: Delivery, meeting: Meeting, person: Subscriber) -> Letter:
+        """Render in the first usable language of the person's list that renders whole."""
+        link = personal_links(self.me, person.email)
+        problems: list[Problem] = []
+        for language in choose(person.languages, self.locales, self.allow_drafts):
+            context = message_context(
+                meeting,
+                person,
+                self.series,
+                self.options,
+                link,
+                self.now,
+                previous=delivery.previous,
+                shared=self._shared(meeting, language),
+                language=language.tag,
+                gettext=self.templates.gettext(language),
+            )
+            try:
+                return self.templates.render(template_for(delivery.kind), context, language)
+            except TemplateProblem as error:
+                log.warning(
+                    "%s in %s failed to render; trying the next language",
+                    delivery.kind,
+                    language.tag,
+                )
+                problems.extend(error.problems)
+        raise TemplateProblem(problems)
 
     def deliver(self, delivery: Delivery) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry"."""
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]
-        link = personal_links(self.me, person.email)
-        context = message_context(
-            meeting,
-            person,
-            self.series,
-            self.options,
-            link,
-            self.now,
-            previous=delivery.previous,
-            shared=self._shared(meeting),
-        )
-        letter = self.templates.render(template_for(delivery.kind), context)
-        data, message_id = self._prototype(meeting, delivery.kind).render(letter, person)
+        letter = self._letter(delivery, meeting, person)
+        prototype = self._prototype(meeting, delivery.kind, letter.language)
+        data, message_id = prototype.render(letter, person)
         who = mask(person.email)
         try:
             self.transport.send(self.me.sender.addr_spec, person.email, data)

@@ -101,6 +101,15 @@ def _optional_positive(value: Any) -> int:
     return 0 if value == 0 else _positive(value)
 
 
+def _tags(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError('must be a list of language tags such as ["ht", "ar"]')
+    bad = [v for v in value if not re.match(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", v)]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not a language tag such as 'ht' or 'pt-BR'")
+    return tuple(value)
+
+
 def _choice(*choices: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in choices:
@@ -131,6 +140,7 @@ SETTINGS = (
     Entry("", "state", _path, "var/state.db", "The SQLite state database (created on first use)."),
     Entry("", "public", _path, "public", "Folder the feed and landing page are written to."),
     Entry("", "templates", _path, "templates", "Folder of the email/ and web/ templates."),
+    Entry("", "locale", _path, "locale", "Folder of the gettext catalogs."),
     Entry("", "base_url", _base_url, "http://localhost:8000/", "Public URL of the folder."),
     Entry("feed", "refresh", _iso_duration, "PT6H", "How often calendar apps should poll."),
     Entry("reminders", "offsets", _offsets, ["3 days"], "How long before a meeting to remind."),
@@ -148,6 +158,13 @@ SETTINGS = (
         0,
         "How many reverse proxies (nginx) stand before `reminders serve`; their "
         "X-Forwarded-For then names the client for the sign-up rate limit.",
+    ),
+    Entry(
+        "languages",
+        "allow_drafts",
+        _tags,
+        [],
+        "Languages whose unreviewed (draft) translations may be sent.",
     ),
     Entry("notices", "audience", _choice("reminded", "all"), "reminded", "Who hears of changes."),
     Entry(

@@ -35,6 +35,11 @@ class Subscriber:
     cities: frozenset[str] = frozenset()  # empty: every city
 
     @property
+    def languages(self) -> tuple[str, ...]:
+        """The person's languages, most wanted first (the CSV's ``ht;fr;en``)."""
+        return tuple(tag for tag in self.language.split(";") if tag) or ("en",)
+
+    @property
     def key(self) -> str:
         """The address as the ledger and suppression list know it (case-folded)."""
         return self.email.lower()
@@ -120,9 +125,10 @@ def _row(
     seen.setdefault(email.lower(), line)
     if _UNSAFE.search(name):
         report("name contains control characters")
-    language = language or "en"
-    if not _LANGUAGE.match(language):
-        report(f"language {language!r} is not a tag such as 'en' or 'pt-BR'")
+    language = ";".join(tag.strip() for tag in language.split(";") if tag.strip()) or "en"
+    for tag in language.split(";"):
+        if not _LANGUAGE.match(tag):
+            report(f"language {tag!r} is not a tag such as 'en' or 'pt-BR'")
     wanted = frozenset(c.strip() for c in cities_text.split(";") if c.strip())
     for city in sorted(wanted - known):
         report(f"no meeting is in the city {city!r}")

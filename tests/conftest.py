@@ -62,6 +62,7 @@ def workspace(tmp_path: Path) -> Path:
     )
     (tmp_path / "reminders.toml").write_text(
         f'templates = "{ROOT / "templates"}"\nbase_url = "https://example.org/meetings/"\n'
+        f'locale = "{ROOT / "locale"}"\n'
     )
     return tmp_path
 

@@ -53,8 +53,10 @@ def test_moved_meeting_sends_one_change_notice_to_each_reminded_person(
     text = notices[0].message.get_body(("plain",))
     assert text is not None
     body = text.get_content()
-    assert "When was: Saturday, February 26, 2011, 2\u2009–\u20094\u202fPM Eastern Time" in body
-    assert "When is now: Saturday, February 26, 2011, 3\u2009–\u20095\u202fPM Eastern Time" in body
+    assert (
+        "When:\r\n  Was: Saturday, February 26, 2011, 2\u2009–\u20094\u202fPM Eastern Time\r\n"
+        "  Now: Saturday, February 26, 2011, 3\u2009–\u20095\u202fPM Eastern Time"
+    ) in body
     reminder = next(m for m in smtp.sink.received if m.message["Subject"].startswith("Reminder"))
     assert sequence_of(notices[0]) == sequence_of(reminder) + 1
 
