@@ -47,7 +47,7 @@ bench: $(TEST_STAMP)
 
 # Translations (gettext catalogs under locale/, see README "Languages").
 messages: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k gettext --no-location --omit-header -o locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -k N_ --no-location --omit-header -o locale/messages.pot .
 	$(BIN)/pybabel update -i locale/messages.pot -d locale --previous --no-fuzzy-matching -w 100
 
 catalogs: $(TEST_STAMP)

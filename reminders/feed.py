@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,7 +33,6 @@ __all__ = [
 ]
 
 PRODID = f"-//reminders//reminders {__version__}//EN"
-TBD_LOCATION = "Location to be announced"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,19 +57,25 @@ class Shown:
     zone: str
 
 
-def shown(meeting: Meeting, options: FeedOptions) -> Shown:
-    """Say what a calendar should show of ``meeting``."""
+def shown(
+    meeting: Meeting,
+    options: FeedOptions,
+    language: str = "en",
+    gettext: Callable[[str], str] = str,
+) -> Shown:
+    """Say what a calendar should show of ``meeting``, in ``language``."""
     page = meeting_page_url(options.base_url, meeting)
-    paragraphs = [meeting.notes or "", "\n".join(meeting.access.lines())]
+    notes = meeting.access.text("notes", language, meeting.notes)
+    paragraphs = [notes or "", "\n".join(meeting.access.lines(language, gettext))]
     if meeting.cancelled:
-        paragraphs.append("This meeting is cancelled.")
+        paragraphs.append(gettext("This meeting is cancelled."))
     elif meeting.venue_tbd:
-        paragraphs.append("The location will be announced; this entry updates when it is.")
-    paragraphs.append(f"Details and updates: {page}")
-    title = one_line(meeting.title)
+        paragraphs.append(gettext("The location will be announced; this entry updates when it is."))
+    paragraphs.append(gettext("Details and updates: %(url)s") % {"url": page})
+    title = one_line(meeting.access.text("title", language, meeting.title) or meeting.title)
     return Shown(
-        summary=f"Cancelled: {title}" if meeting.cancelled else title,
-        location=one_line(meeting.location or TBD_LOCATION),
+        summary=gettext("Cancelled: %(title)s") % {"title": title} if meeting.cancelled else title,
+        location=one_line(meeting.location or gettext("Location to be announced")),
         description="\n\n".join(p for p in paragraphs if p),
         url=page,
         status="CANCELLED"
@@ -127,6 +132,8 @@ def calendar_bytes(
     *,
     name: str,
     source: str,
+    language: str = "en",
+    gettext: Callable[[str], str] = str,
 ) -> bytes:
     """Serialize meetings as one VCALENDAR (METHOD:PUBLISH), CRLF, folded, UTF-8."""
     chosen = list(meetings)
@@ -148,7 +155,8 @@ def calendar_bytes(
     for zone, instants in _zone_spans(series, chosen).items():
         cal.add_component(vtimezone(zone, min(instants).date(), max(instants).date()))
     for meeting in chosen:
-        cal.add_component(_event(meeting, shown(meeting, options), revisions[meeting.id], series))
+        view = shown(meeting, options, language, gettext)
+        cal.add_component(_event(meeting, view, revisions[meeting.id], series))
     return bytes(cal.to_ical())
 
 

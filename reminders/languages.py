@@ -33,6 +33,7 @@ __all__ = [
     "catalog_state",
     "choose",
     "translations",
+    "usable",
 ]
 
 SOURCE = "en"
@@ -94,6 +95,11 @@ def catalog_state(folder: Path, tag: str) -> str:
     entries = [m for m in catalog if m.id]
     complete = all(m.string for m in entries)
     return "reviewed" if complete and not any(m.fuzzy for m in entries) else "draft"
+
+
+def usable(folder: Path, allow_drafts: Iterable[str]) -> list[Language]:
+    """Every first-wave language that may be used now, English first."""
+    return choose(list(LANGUAGES), folder, allow_drafts)
 
 
 def choose(wanted: Sequence[str], folder: Path, allow_drafts: Iterable[str]) -> list[Language]:

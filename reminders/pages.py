@@ -1,19 +1,21 @@
-"""The web pages: a Jinja2 environment over ``templates/web`` and what pages see.
+"""The web pages: Jinja2 environments over ``templates/web`` and what pages see.
 
 Autoescaping is on for every page and undefined names are errors, so a
-typo in a template fails the build instead of publishing a blank.
+typo in a template fails the build instead of publishing a blank. Each
+language gets its own environment with its gettext catalog installed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from reminders.feed import TBD_LOCATION, FeedOptions, shown
+from reminders.feed import FeedOptions, shown
+from reminders.languages import LANGUAGES, Language, translations
 from reminders.links import (
     city_feed_url,
     feed_url,
@@ -28,50 +30,79 @@ from reminders.links import (
 from reminders.meetings import Meeting, Series, slug
 from reminders.phrasing import day_phrase, time_range_phrase, zone_phrase
 
-__all__ = ["MeetingView", "landing_page", "web_environment"]
+__all__ = ["ENGLISH", "MeetingView", "landing_page", "language_switch", "web_environment"]
+
+ENGLISH = Language(tag="en")
 
 
-def web_environment(templates: Path) -> Environment:
-    """A Jinja2 environment for the pages under ``templates/web``."""
-    return Environment(
+def web_environment(
+    templates: Path, locales: Path | None = None, language: Language = ENGLISH
+) -> Environment:
+    """A Jinja2 environment for the pages under ``templates/web``, in ``language``."""
+    env = Environment(
         loader=FileSystemLoader(templates / "web"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    gettext = translations(locales or templates.parent / "locale", language)
+    env.install_gettext_translations(gettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["language"] = language
+    # For strings made in Python (the template-side gettext wants a template context).
+    env.globals["translate"] = gettext.gettext
+    return env
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MeetingView:
-    """One meeting as a page shows it, with its links."""
+    """One meeting as a page shows it, in one language, with its links."""
 
     meeting: Meeting
+    title: str
     day: str
     hours: str
     zone: str
     location: str
+    access: list[str]
+    notes: str | None
     ics_url: str
     google_url: str
     outlook_url: str
     map_url: str | None
 
 
-def meeting_view(meeting: Meeting, options: FeedOptions) -> MeetingView:
+def meeting_view(
+    meeting: Meeting,
+    options: FeedOptions,
+    language: str = "en",
+    gettext: Callable[[str], str] = str,
+) -> MeetingView:
     """Prepare a meeting for a page."""
     details = shown(meeting, options).description
     return MeetingView(
         meeting=meeting,
-        day=day_phrase(meeting.start),
-        hours=time_range_phrase(meeting.start, meeting.end),
-        zone=zone_phrase(meeting.start),
-        location=meeting.location or TBD_LOCATION,
+        title=meeting.access.text("title", language, meeting.title) or meeting.title,
+        day=day_phrase(meeting.start, language),
+        hours=time_range_phrase(meeting.start, meeting.end, language),
+        zone=zone_phrase(meeting.start, language),
+        location=meeting.location or gettext("Location to be announced"),
+        access=meeting.access.lines(language, gettext),
+        notes=meeting.access.text("notes", language, meeting.notes),
         ics_url=meeting_ics_url(options.base_url, meeting),
         google_url=google_event_url(meeting, details),
         outlook_url=outlook_event_url(meeting, details),
         map_url=map_url(meeting),
     )
+
+
+def language_switch(
+    usable: Sequence[str], href: Callable[[str], str]
+) -> list[tuple[str, str, str]]:
+    """Links to the same page in every usable language: (tag, native name, href)."""
+    return [(tag, LANGUAGES.get(tag, tag), href(tag)) for tag in usable]
 
 
 def landing_page(
@@ -80,18 +111,22 @@ def landing_page(
     options: FeedOptions,
     signup: Mapping[str, Any] | None = None,
     base_path: str = "",
+    switch: Sequence[tuple[str, str, str]] = (),
 ) -> str:
     """Render the landing page: the meetings by date and the ways to subscribe.
 
     The static ``index.html`` links to the sign-up page; the web application
     passes ``signup`` (a CSRF token, the languages) to show the form itself.
     """
+    language: Language = env.globals["language"]  # type: ignore[assignment]
+    gettext: Callable[[str], str] = env.globals["translate"]  # type: ignore[assignment]
     url = feed_url(options.base_url)
     return env.get_template("index.html.j2").render(
         signup=signup,
         base_path=base_path,
+        switch=list(switch),
         series=series,
-        meetings=[meeting_view(m, options) for m in series],
+        meetings=[meeting_view(m, options, language.tag, gettext) for m in series],
         feed_url=url,
         webcal_url=webcal_url(url),
         google_subscribe_url=google_subscribe_url(url),

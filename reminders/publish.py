@@ -18,9 +18,10 @@ from jinja2 import Environment, TemplateError
 from reminders.errors import ReminderError
 from reminders.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
 from reminders.files import write_atomically
+from reminders.languages import usable
 from reminders.links import city_feed_url, meeting_ics_url
 from reminders.meetings import Meeting, Series, load_series, slug
-from reminders.pages import landing_page, web_environment
+from reminders.pages import landing_page, language_switch, web_environment
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.settings import Settings
 from reminders.state import open_state
@@ -35,8 +36,9 @@ __all__ = [
     "site_files",
 ]
 
-# Folders whose every .ics file the build owns, and may remove.
-OWNED_FOLDERS = ("meetings", "cities")
+# Files the build owns, and removes when it no longer writes them (a meeting, a city or
+# a language gone).
+OWNED = ("meetings/*.ics", "cities/*.ics", "meetings.*.ics", "index.*.html")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,9 +59,17 @@ def feed_options(settings: Settings) -> FeedOptions:
 
 
 def site_files(
-    series: Series, revisions: Mapping[str, Revision], options: FeedOptions, env: Environment
+    series: Series,
+    revisions: Mapping[str, Revision],
+    options: FeedOptions,
+    envs: Mapping[str, Environment],
 ) -> dict[str, bytes]:
-    """Every file of the public folder, by path relative to it."""
+    """Every file of the public folder, by path relative to it.
+
+    ``envs`` maps each usable language (English first) to its page environment:
+    each gets a landing page (``index.html``, ``index.<lang>.html``) and a feed
+    (``meetings.ics``, ``meetings.<lang>.ics``) with the same UIDs.
+    """
     files = {"meetings.ics": series_feed(series, revisions, options)}
     for meeting in series:
         files[f"meetings/{meeting.id}.ics"] = meeting_calendar(series, meeting, revisions, options)
@@ -72,12 +82,38 @@ def site_files(
             name=f"{series.name} – {city}",
             source=city_feed_url(options.base_url, slug(city)),
         )
+    switch = language_switch(
+        list(envs), lambda tag: "index.html" if tag == "en" else f"index.{tag}.html"
+    )
     try:
-        files["index.html"] = landing_page(env, series, options).encode("utf-8")
-        files["style.css"] = env.get_template("style.css").render().encode("utf-8")
+        for tag, env in envs.items():
+            page = "index.html" if tag == "en" else f"index.{tag}.html"
+            files[page] = landing_page(env, series, options, switch=switch).encode("utf-8")
+            if tag != "en":
+                translate = env.globals["translate"]
+                files[f"meetings.{tag}.ics"] = calendar_bytes(
+                    series,
+                    series,
+                    revisions,
+                    options,
+                    name=series.name,
+                    source=f"{options.base_url}meetings.{tag}.ics",
+                    language=tag,
+                    gettext=translate,  # type: ignore[arg-type]
+                )
+        files["style.css"] = envs["en"].get_template("style.css").render().encode("utf-8")
     except TemplateError as error:
         raise ReminderError(f"templates/web: {error}") from None
     return files
+
+
+def page_environments(settings: Settings) -> dict[str, Environment]:
+    """A page environment per usable language, English first."""
+    locales = settings.path("locale")
+    return {
+        language.tag: web_environment(settings.templates, locales, language)
+        for language in usable(locales, settings["languages.allow_drafts"])
+    }
 
 
 def meeting_calendar(
@@ -117,8 +153,8 @@ def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[s
             write_atomically(path, data)
             written.append(name)
     removed = []
-    for owned in OWNED_FOLDERS:
-        for path in sorted((folder / owned).glob("*.ics")):
+    for pattern in OWNED:
+        for path in sorted(folder.glob(pattern)):
             name = path.relative_to(folder).as_posix()
             if name not in files:
                 path.unlink()
@@ -132,12 +168,12 @@ def build(
     """Rebuild the public folder from the meetings file, bumping changed events."""
     series = series or load_series(settings.meetings)
     options = feed_options(settings)
-    env = web_environment(settings.templates)
+    envs = page_environments(settings)
     # Revisions are stored before files are written: a crash in between rewrites the
     # same bytes next time, never a lower SEQUENCE.
     revisions, revised = current_revisions(settings, series, options, now)
     folder = out or settings.public
-    files = site_files(series, revisions, options, env)
+    files = site_files(series, revisions, options, envs)
     written, removed = publish(files, folder)
     return BuildResult(
         folder=folder,

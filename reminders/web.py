@@ -28,13 +28,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, request
+from jinja2 import Environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reminders.compose import Templates, compose_confirmation
 from reminders.errors import DataError
 from reminders.meetings import Series, load_series, one_line
-from reminders.pages import landing_page, web_environment
-from reminders.publish import feed_options
+from reminders.pages import landing_page, language_switch
+from reminders.publish import feed_options, page_environments
 from reminders.sending import identity
 from reminders.settings import Settings
 from reminders.state import open_state
@@ -181,14 +182,30 @@ def create_app(
         # Behind nginx every request comes from 127.0.0.1: trust its X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     secret = load_secret(settings.state)
-    env = web_environment(settings.templates)
+    envs = page_environments(settings)
+
+    def current() -> Environment:
+        """The page environment of the language asked for by link, then by the browser."""
+        wanted = request.args.get("lang", "")
+        if wanted not in envs:
+            wanted = request.accept_languages.best_match(list(envs)) or "en"
+        return envs[wanted]
+
+    def switch(path: str) -> list[tuple[str, str, str]]:
+        return language_switch(list(envs), lambda tag: f"{base_path}{path}?lang={tag}")
+
     base_path = urlsplit(settings.base_url).path or "/"
     limiter = RateLimit(signups_per_client, 600)
     site = _Site(settings)
     mailer = _Mailer(settings, site.series)
 
     def page(status: int = 200, **context: Any) -> Response:
-        context.setdefault("paragraphs", [])
+        env = current()
+        translate: Callable[[str], str] = env.globals["translate"]  # type: ignore[assignment]
+        context["paragraphs"] = [translate(p) for p in context.get("paragraphs", [])]
+        for key in ("title", "button"):
+            if key in context:
+                context[key] = translate(context[key])
         context.setdefault("form", None)
         html = env.get_template("page.html.j2").render(
             series=site.series(), base_path=base_path, **context
@@ -198,11 +215,13 @@ def create_app(
     def invalid_link() -> Response:
         return page(
             400,
-            title="This link does not work",
+            title=N_("This link does not work"),
             paragraphs=[
-                "It may be incomplete, altered, or too old. Nothing was "
-                "changed. You can ask for a new link from the last email we "
-                "sent you, or sign up again."
+                N_(
+                    "It may be incomplete, altered, or too old. Nothing was "
+                    "changed. You can ask for a new link from the last email we "
+                    "sent you, or sign up again."
+                )
             ],
         )
 
@@ -247,11 +266,12 @@ def create_app(
     def home() -> Response:
         cookie, csrf = csrf_value()
         html = landing_page(
-            env,
+            current(),
             site.series(),
             feed_options(settings),
             signup=signup_context(csrf),
             base_path=base_path,
+            switch=switch(""),
         )
         return with_csrf(Response(html, content_type="text/html; charset=utf-8"), cookie)
 
@@ -259,7 +279,8 @@ def create_app(
     def subscribe_form() -> Response:
         cookie, csrf = csrf_value()
         return with_csrf(
-            page(title="Get email reminders", form="signup", signup=signup_context(csrf)), cookie
+            page(title=N_("Get email reminders"), form="signup", signup=signup_context(csrf)),
+            cookie,
         )
 
     @app.post("/subscribe")
@@ -267,18 +288,20 @@ def create_app(
         if not csrf_ok():
             return page(
                 403,
-                title="Please try again",
+                title=N_("Please try again"),
                 paragraphs=[
-                    "The form was too old or came from elsewhere. "
-                    "Open the sign-up page and send it again."
+                    N_(
+                        "The form was too old or came from elsewhere. "
+                        "Open the sign-up page and send it again."
+                    )
                 ],
             )
         client = request.remote_addr or "unknown"
         if not limiter.allow(client):
             return page(
                 429,
-                title="Too many sign-ups",
-                paragraphs=["Please wait a few minutes and try again."],
+                title=N_("Too many sign-ups"),
+                paragraphs=[N_("Please wait a few minutes and try again.")],
             )
         person, problem = _person_from_form(request.form, site.series())
         if person is None:
@@ -286,7 +309,7 @@ def create_app(
             return with_csrf(
                 page(
                     400,
-                    title="Please check the form",
+                    title=N_("Please check the form"),
                     paragraphs=[problem],
                     form="signup",
                     signup=signup_context(csrf),
@@ -304,11 +327,13 @@ def create_app(
             url = f"{settings.base_url}confirm?token={quote(token)}"
             mailer.send(_Confirmation(person=person, signup_id=signup.id, url=url))
         return page(
-            title="Check your email",
+            title=N_("Check your email"),
             paragraphs=[
-                "If the address is right, a confirmation email is on its way. "
-                "Open the link in it to start getting reminders. Until then, "
-                "nothing is sent."
+                N_(
+                    "If the address is right, a confirmation email is on its way. "
+                    "Open the link in it to start getting reminders. Until then, "
+                    "nothing is sent."
+                )
             ],
         )
 
@@ -317,9 +342,9 @@ def create_app(
         if _read(secret, "confirm", clock()) is None:
             return invalid_link()
         return page(
-            title="Confirm your sign-up",
+            title=N_("Confirm your sign-up"),
             form="confirm",
-            button="Yes, send me reminders",
+            button=N_("Yes, send me reminders"),
             action=request.full_path,
         )
 
@@ -336,10 +361,12 @@ def create_app(
         if person is None:
             return invalid_link()
         return page(
-            title="You are signed up",
+            title=N_("You are signed up"),
             paragraphs=[
-                "You will get a reminder a few days before each meeting. "
-                "Every email has a link to stop them."
+                N_(
+                    "You will get a reminder a few days before each meeting. "
+                    "Every email has a link to stop them."
+                )
             ],
         )
 
@@ -348,9 +375,9 @@ def create_app(
         if _read(secret, "unsubscribe", clock()) is None:
             return invalid_link()
         return page(
-            title="Stop the reminder emails?",
+            title=N_("Stop the reminder emails?"),
             form="unsubscribe",
-            button="Stop all emails",
+            button=N_("Stop all emails"),
             action=request.full_path,
         )
 
@@ -363,8 +390,8 @@ def create_app(
             return invalid_link()
         _leave(settings, secret, site, ident, clock())
         return page(
-            title="You will get no more emails",
-            paragraphs=["You are off the list. To come back, sign up again."],
+            title=N_("You will get no more emails"),
+            paragraphs=[N_("You are off the list. To come back, sign up again.")],
         )
 
     @app.get("/preferences")
@@ -376,7 +403,7 @@ def create_app(
         cookie, csrf = csrf_value()
         return with_csrf(
             page(
-                title="Your reminders",
+                title=N_("Your reminders"),
                 form="preferences",
                 person=person,
                 languages=LANGUAGES,
@@ -394,20 +421,20 @@ def create_app(
         if not csrf_ok():
             return page(
                 403,
-                title="Please try again",
-                paragraphs=["The form was too old. Open the link again."],
+                title=N_("Please try again"),
+                paragraphs=[N_("The form was too old. Open the link again.")],
             )
         if request.form.get("action") == "leave":
             _leave(settings, secret, site, ident, clock())
             return page(
-                title="You will get no more emails",
-                paragraphs=["You are off the list. To come back, sign up again."],
+                title=N_("You will get no more emails"),
+                paragraphs=[N_("You are off the list. To come back, sign up again.")],
             )
         person = site.person(secret, ident)
         language = request.form.get("language", "en")
         cities = set(request.form.getlist("cities"))
         if language not in LANGUAGES or not cities <= set(site.series().cities):
-            return page(400, title="Please check the form", paragraphs=["Unknown choice."])
+            return page(400, title=N_("Please check the form"), paragraphs=[N_("Unknown choice.")])
         if person is not None:
             connection = open_state(settings.state)
             try:
@@ -418,13 +445,18 @@ def create_app(
                 )
             finally:
                 connection.close()
-        return page(title="Saved", paragraphs=["Your choices are saved."])
+        return page(title=N_("Saved"), paragraphs=[N_("Your choices are saved.")])
 
     @app.route("/<path:name>", methods=["GET", "HEAD"])
     def public(name: str) -> Response:
         return _static(settings.public, name)
 
     return app
+
+
+def N_(text: str) -> str:
+    """Mark a string for the catalogs; the page translates it when it renders."""
+    return text
 
 
 def _read(secret: bytes, purpose: str, now: datetime) -> str | None:
@@ -451,12 +483,12 @@ def _person_from_form(form: Mapping[str, Any], series: Series) -> tuple[Subscrib
     try:
         email = parse_address(str(form.get("email", "")))
     except ValueError:
-        return None, "Please enter a valid email address."
+        return None, N_("Please enter a valid email address.")
     name = one_line(str(form.get("name", "")))[:100]
     language = str(form.get("language", "en"))
     cities = set(form.getlist("cities")) if hasattr(form, "getlist") else set()
     if language not in LANGUAGES or not cities <= set(series.cities):
-        return None, "Please choose a language and cities from the lists."
+        return None, N_("Please choose a language and cities from the lists.")
     return Subscriber(email=email, name=name, language=language, cities=frozenset(cities)), ""
 
 

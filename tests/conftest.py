@@ -118,6 +118,7 @@ def web_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
         settings.read_text().replace(
             'base_url = "https://example.org/meetings/"', f'base_url = "http://127.0.0.1:{port}/"'
         )
+        + '\n[languages]\nallow_drafts = ["es", "ar"]\n'
     )
     assert run_cli("build", "--now", "2011-02-15T12:00Z", cwd=mail_workspace).returncode == 0
     process = subprocess.Popen(

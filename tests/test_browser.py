@@ -83,3 +83,30 @@ def test_sign_up_confirm_remind_unsubscribe_in_a_browser(web_app: WebApp, browse
     assert len(web_app.smtp.sink.to(NEWCOMER)) == 2  # no change notice after leaving
     assert len(web_app.smtp.sink.to("ana@example.org")) == 2  # others still hear of it
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("tag", "direction", "heading"),
+    [
+        ("es", "ltr", "Reciba un recordatorio por correo antes de cada reunión"),
+        ("ar", "rtl", "تلقَّ تذكيرًا بالبريد الإلكتروني قبل كل اجتماع"),
+    ],
+)
+def test_landing_page_in_spanish_and_arabic(
+    web_app: WebApp, browser: object, tag: str, direction: str, heading: str
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},  # type: ignore[attr-defined]
+        locale=tag,
+    )
+    page = context.new_page()
+    page.goto(web_app.url)  # chosen by the browser's Accept-Language
+    assert page.locator("html").get_attribute("lang") == tag
+    assert page.locator("html").get_attribute("dir") == direction
+    assert page.locator("#reminders").inner_text() == heading
+    assert page.evaluate("getComputedStyle(document.body).direction") == direction
+    page.screenshot(path=str(ARTIFACTS / f"landing-{tag}.png"), full_page=True)
+    page.goto(web_app.url + "?lang=en")  # and switched by a link
+    assert page.locator("html").get_attribute("lang") == "en"
+    context.close()

@@ -25,9 +25,11 @@ START = datetime(2011, 2, 26, 14, tzinfo=NEW_YORK)
 
 def extracted() -> set[str]:
     """Every message the code and templates use, extracted as `make messages` does."""
-    method_map = [("reminders/**.py", "python"), ("templates/email/**.j2", "jinja2")]
-    options = {"templates/email/**.j2": {"extensions": "jinja2.ext.i18n"}}
-    found = extract_from_dir(str(ROOT), method_map, options, keywords={"_": None, "gettext": None})
+    method_map = [("reminders/**.py", "python"), ("templates/**.j2", "jinja2")]
+    options = {"templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+    found = extract_from_dir(
+        str(ROOT), method_map, options, keywords={"_": None, "gettext": None, "N_": None}
+    )
     return {message[2] for message in found if isinstance(message[2], str)}
 
 
@@ -128,3 +130,36 @@ def test_drafts_allowed_go_out_whole_in_their_language(
     [plain] = smtp.sink.to("plain@example.org")
     assert plain.message["Content-Language"] == "en"  # es is not allowed: English, whole
     assert plain.message["Subject"].startswith("Reminder: Worcester")
+
+
+def test_usable_languages_get_their_own_landing_page_and_feed(workspace: Path) -> None:
+    from icalendar import Calendar
+
+    from reminders.publish import build
+
+    set_setting(workspace, '[languages]\nallow_drafts = ["es"]')
+    settings = load_settings(workspace / "reminders.toml", workspace)
+    build(settings, datetime(2011, 2, 15, tzinfo=NEW_YORK))
+    public = settings.public
+    assert (public / "index.es.html").is_file()
+    assert not (public / "index.ar.html").exists()  # a draft not allowed gets no page
+    spanish = Calendar.from_ical((public / "meetings.es.ics").read_bytes())
+    english = Calendar.from_ical((public / "meetings.ics").read_bytes())
+    uids = [str(e["UID"]) for e in spanish.walk("VEVENT")]
+    assert uids == [str(e["UID"]) for e in english.walk("VEVENT")]
+    waltham = next(e for e in spanish.walk("VEVENT") if "waltham" in str(e["UID"]))
+    assert str(waltham["LOCATION"]) == "Lugar por anunciar"
+    assert "Detalles y novedades:" in str(waltham["DESCRIPTION"])
+    page = (public / "index.es.html").read_text(encoding="utf-8")
+    assert '<html lang="es" dir="ltr">' in page
+    assert "sábado, 26 de febrero de 2011" in page
+    # The language withdrawn: its files go.
+    (workspace / "reminders.toml").write_text(
+        (workspace / "reminders.toml").read_text().replace('allow_drafts = ["es"]', "")
+    )
+    build(
+        load_settings(workspace / "reminders.toml", workspace),
+        datetime(2011, 2, 16, tzinfo=NEW_YORK),
+    )
+    assert not (public / "index.es.html").exists()
+    assert not (public / "meetings.es.ics").exists()
