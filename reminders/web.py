@@ -33,6 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reminders.compose import Templates, compose_confirmation
 from reminders.errors import DataError
+from reminders.languages import choose
 from reminders.meetings import Series, load_series, one_line
 from reminders.pages import landing_page, language_switch
 from reminders.publish import feed_options, page_environments
@@ -150,7 +151,10 @@ class _Mailer:
             "series": {"name": series.name},
             "expires_hours": int(CONFIRM_FOR.total_seconds() // 3600),
         }
-        letter = Templates(self.settings.templates).render("confirm", context)
+        locales = self.settings.path("locale")
+        templates = Templates(self.settings.templates, locales)
+        wanted = choose(job.person.languages, locales, self.settings["languages.allow_drafts"])
+        letter = templates.render("confirm", context, wanted[0])
         message = compose_confirmation(
             letter,
             identity=me,
