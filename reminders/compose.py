@@ -24,6 +24,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from markupsafe import escape
 
 from reminders.errors import DataError, Problem
 from reminders.feed import FeedOptions, shown
@@ -58,6 +59,7 @@ __all__ = [
     "Templates",
     "compose",
     "compose_confirmation",
+    "fill",
     "header_safe",
     "message_context",
     "personal_links",
@@ -322,6 +324,37 @@ class PersonalLinks:
     unsubscribe: str
     preferences: str
     mailto: str
+
+
+# Markers a stencil carries where a person's name and links go (see sending._Sender).
+NAME_MARK = "\ue000name\ue001"
+LINK_MARKS = PersonalLinks(
+    unsubscribe="\ue000unsubscribe\ue001",
+    preferences="\ue000preferences\ue001",
+    mailto="\ue000mailto\ue001",
+)
+
+
+def fill(stencil: Letter, name: str, links: PersonalLinks) -> Letter:
+    """Put one person's name and links where a stencil's markers are."""
+    plain = {
+        NAME_MARK: name,
+        LINK_MARKS.unsubscribe: links.unsubscribe,
+        LINK_MARKS.preferences: links.preferences,
+    }
+
+    def put(text: str, escape_html: bool) -> str:
+        for mark, value in plain.items():
+            if mark in text:
+                text = text.replace(mark, str(escape(value)) if escape_html else value)
+        return text
+
+    return Letter(
+        subject=put(stencil.subject, False),
+        text=put(stencil.text, False),
+        html=put(stencil.html, True),
+        language=stencil.language,
+    )
 
 
 def personal_links(identity: Identity, address: str) -> PersonalLinks:

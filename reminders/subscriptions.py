@@ -23,7 +23,6 @@ from reminders.tokens import address_id
 
 __all__ = [
     "CONFIRM_FOR",
-    "LANGUAGES",
     "Signup",
     "confirm",
     "leave",
@@ -35,18 +34,6 @@ __all__ = [
 
 CONFIRM_FOR = timedelta(hours=48)
 RESEND_AFTER = timedelta(minutes=10)
-# Offered on the forms, by native name; a subscriber's messages use the first usable one.
-LANGUAGES = {
-    "en": "English",
-    "es": "Español",
-    "pt-BR": "Português (Brasil)",
-    "ht": "Kreyòl ayisyen",
-    "zh-Hans": "中文（简体）",
-    "zh-Hant": "中文（繁體）",
-    "vi": "Tiếng Việt",
-    "kea": "Kabuverdianu",
-    "ar": "العربية",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -33,7 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reminders.compose import Templates, compose_confirmation
 from reminders.errors import DataError
-from reminders.languages import choose
+from reminders.languages import LANGUAGES, choose
 from reminders.meetings import Series, load_series, one_line
 from reminders.pages import landing_page, language_switch
 from reminders.publish import feed_options, page_environments
@@ -43,7 +43,6 @@ from reminders.state import open_state
 from reminders.subscribers import Subscriber, load_subscribers, parse_address
 from reminders.subscriptions import (
     CONFIRM_FOR,
-    LANGUAGES,
     confirm,
     find_address,
     leave,

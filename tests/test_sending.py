@@ -182,3 +182,35 @@ def test_log_never_shows_an_address(mail_workspace: Path, smtp: SinkServer) -> N
     smtp.sink.faults.rcpt_replies = {"ana@example.org": "550 no"}
     result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=mail_workspace)
     assert "ana@example.org" not in result.stdout + result.stderr
+
+
+def test_templates_that_transform_the_name_still_get_each_persons_own(
+    mail_workspace: Path, smtp: SinkServer, tmp_path: Path
+) -> None:
+    import shutil
+
+    from tests.conftest import ROOT
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    text = templates / "email" / "reminder.txt.j2"
+    text.write_text(
+        text.read_text().replace(
+            '{% include "_head.txt.j2" %}', "NAME: {{ subscriber.name|upper }}"
+        )
+    )
+    settings = mail_workspace / "reminders.toml"
+    settings.write_text(
+        settings.read_text().replace(
+            f'templates = "{ROOT / "templates"}"', f'templates = "{templates}"'
+        )
+    )
+    send_at(mail_workspace, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
+    bodies = {}
+    for message in smtp.sink.received:
+        part = message.message.get_body(("plain",))
+        assert part is not None
+        bodies[message.recipients[0]] = part.get_content()
+    assert "NAME: ANA\r\n" in bodies["ana@example.org"]
+    assert "NAME: SAM LEE\r\n" in bodies["sam@example.org"]
+    assert "NAME: FATIMA ALI\r\n" in bodies["fatima@example.org"]
