@@ -215,6 +215,14 @@ def create_app(
         )
         return Response(html, status=status, content_type="text/html; charset=utf-8")
 
+    def leave_page(ident: str) -> Response:
+        """Unsubscribe the address behind ``ident`` (if any) and say so, the same either way."""
+        _leave(settings, secret, site, ident, clock())
+        return page(
+            title=N_("You will get no more emails"),
+            paragraphs=[N_("You are off the list. To come back, sign up again.")],
+        )
+
     def invalid_link() -> Response:
         return page(
             400,
@@ -391,11 +399,7 @@ def create_app(
         ident = _read(secret, "unsubscribe", clock())
         if ident is None:
             return invalid_link()
-        _leave(settings, secret, site, ident, clock())
-        return page(
-            title=N_("You will get no more emails"),
-            paragraphs=[N_("You are off the list. To come back, sign up again.")],
-        )
+        return leave_page(ident)
 
     @app.get("/preferences")
     def preferences_form() -> Response:
@@ -428,11 +432,7 @@ def create_app(
                 paragraphs=[N_("The form was too old. Open the link again.")],
             )
         if request.form.get("action") == "leave":
-            _leave(settings, secret, site, ident, clock())
-            return page(
-                title=N_("You will get no more emails"),
-                paragraphs=[N_("You are off the list. To come back, sign up again.")],
-            )
+            return leave_page(ident)
         person = site.person(secret, ident)
         language = request.form.get("language", "en")
         cities = set(request.form.getlist("cities"))
