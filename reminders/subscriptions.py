@@ -25,6 +25,7 @@ __all__ = [
     "CONFIRM_FOR",
     "Signup",
     "confirm",
+    "find_person",
     "leave",
     "merge",
     "save_preferences",
@@ -146,6 +147,6 @@ def merge(csv_people: Iterable[Subscriber], web_people: Iterable[Subscriber]) ->
     return list(people.values())
 
 
-def find_address(secret: bytes, ident: str, people: Iterable[Subscriber]) -> str | None:
-    """The address whose opaque id is ``ident``, among ``people``."""
-    return next((p.email for p in people if address_id(secret, p.email) == ident), None)
+def find_person(secret: bytes, ident: str, people: Iterable[Subscriber]) -> Subscriber | None:
+    """The person whose address's opaque id is ``ident``, among ``people``."""
+    return next((p for p in people if address_id(secret, p.email) == ident), None)

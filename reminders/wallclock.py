@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "TimeRange",
     "WallClockError",
-    "format_time",
     "parse_date",
     "parse_time",
     "parse_time_range",
@@ -185,8 +184,3 @@ def _round_trips(local: datetime) -> bool:
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds()) // 60
     return "an hour" if minutes == 60 else f"{minutes} minutes"
-
-
-def format_time(clock: time) -> str:
-    """Write a clock time as ``14:00`` (the form the meetings file uses)."""
-    return f"{clock:%H:%M}"

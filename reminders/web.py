@@ -44,7 +44,7 @@ from reminders.subscribers import Subscriber, load_subscribers, parse_address
 from reminders.subscriptions import (
     CONFIRM_FOR,
     confirm,
-    find_address,
+    find_person,
     leave,
     merge,
     save_preferences,
@@ -471,12 +471,12 @@ def _read(secret: bytes, purpose: str, now: datetime) -> str | None:
 
 def _leave(settings: Settings, secret: bytes, site: _Site, ident: str, now: datetime) -> None:
     # The same work whether or not the address is known: look it up, then act.
-    address = site.address(secret, ident)
-    if address is None:
+    person = site.person(secret, ident)
+    if person is None:
         return
     connection = open_state(settings.state)
     try:
-        leave(connection, address, now)
+        leave(connection, person.email, now)
     finally:
         connection.close()
     log.info("unsubscribed one address")
@@ -525,12 +525,8 @@ class _Site:
         finally:
             connection.close()
 
-    def address(self, secret: bytes, ident: str) -> str | None:
-        return find_address(secret, ident, self.people())
-
     def person(self, secret: bytes, ident: str) -> Subscriber | None:
-        address = self.address(secret, ident)
-        return next((p for p in self.people() if p.email == address), None)
+        return find_person(secret, ident, self.people())
 
 
 def _mtime(path: Path) -> float:
