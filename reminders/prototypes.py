@@ -26,6 +26,7 @@ from reminders.compose import (
     POLICY,
     Identity,
     Letter,
+    PersonalLinks,
     compose,
     header_safe,
     message_id,
@@ -101,9 +102,14 @@ class Prototype:
     def _message_id(self, address: str) -> str:
         return message_id(self.identity, self.meeting.id, self.kind, address)
 
-    def render(self, letter: Letter, person: Subscriber) -> tuple[bytes, str]:
-        """Return one person's message (CRLF bytes) and its Message-ID."""
-        links = personal_links(self.identity, person.email)
+    def render(
+        self, letter: Letter, person: Subscriber, links: PersonalLinks | None = None
+    ) -> tuple[bytes, str]:
+        """Return one person's message (CRLF bytes) and its Message-ID.
+
+        ``links`` are the person's links when the caller has made them already.
+        """
+        links = links or personal_links(self.identity, person.email)
         mid = self._message_id(person.email)
         unsubscribe = f"List-Unsubscribe: <{links.unsubscribe}>,\r\n <{links.mailto}>\r\n"
         personal = (

@@ -307,7 +307,9 @@ class _Sender:
             )
         return self.shared[key]
 
-    def _letter(self, delivery: Delivery, meeting: Meeting, person: Subscriber) -> Letter:
+    def _letter(
+        self, delivery: Delivery, meeting: Meeting, person: Subscriber, links: PersonalLinks
+    ) -> Letter:
         """Render in the first usable language of the person's list that renders whole."""
         problems: list[Problem] = []
         if person.language not in self.choices:
@@ -316,7 +318,7 @@ class _Sender:
             )
         for language in self.choices[person.language]:
             try:
-                return self._render(delivery, meeting, person, language)
+                return self._render(delivery, meeting, person, links, language)
             except TemplateProblem as error:
                 log.warning(
                     "%s in %s failed to render; trying the next language",
@@ -350,7 +352,12 @@ class _Sender:
         return self.templates.render(template_for(delivery.kind), context, language)
 
     def _render(
-        self, delivery: Delivery, meeting: Meeting, person: Subscriber, language: Language
+        self,
+        delivery: Delivery,
+        meeting: Meeting,
+        person: Subscriber,
+        links: PersonalLinks,
+        language: Language,
     ) -> Letter:
         """Render one letter; fast through a checked stencil where the templates allow it.
 
@@ -360,7 +367,6 @@ class _Sender:
         person of each group is also rendered whole and compared: a template that
         does more with these values than print them gets no stencil.
         """
-        links = personal_links(self.me, person.email)
         key = (
             meeting.id,
             template_for(delivery.kind),
@@ -391,9 +397,10 @@ class _Sender:
         """Send one delivery and record it; return "sent", "failed" or "retry"."""
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]
-        letter = self._letter(delivery, meeting, person)
+        links = personal_links(self.me, person.email)
+        letter = self._letter(delivery, meeting, person, links)
         prototype = self._prototype(meeting, delivery.kind, letter.language)
-        data, message_id = prototype.render(letter, person)
+        data, message_id = prototype.render(letter, person, links)
         who = mask(person.email)
         try:
             self.transport.send(self.me.sender.addr_spec, person.email, data)
