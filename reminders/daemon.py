@@ -5,6 +5,11 @@ the last good version while a file is invalid), rebuilds the public folder
 when the meetings changed, and sends what is due. One tick runs at start, so
 windows that opened while the daemon was down are served if still open.
 :func:`simulate` runs the same tick over virtual time.
+
+APScheduler is only each process's timer: its job store is in memory and
+never shared. On a SQLite state one daemon runs (:func:`hold_lock`); on a
+PostgreSQL state any number do, on any hosts, sharing the work through the
+ledger's queue and taking turns at rebuilding the public folder.
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ from types import FrameType
 from typing import IO
 
 from reminders.errors import DataError, ReminderError
-from reminders.publish import build
+from reminders.publish import BuildBusy, build, current_revisions, feed_options
 from reminders.revisions import Revision
 from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, send_due
 from reminders.settings import Settings
-from reminders.state import open_state
+from reminders.state import describe, is_server, open_state
 
 __all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
 
@@ -83,35 +88,26 @@ class Daemon:
         self.inputs = fresh
         return fresh
 
-    def tick(self, now: datetime) -> SendReport | None:
-        """Reload, rebuild if the meetings changed, send what is due."""
+    def tick(self, now: datetime, clock: Callable[[], datetime] | None = None) -> SendReport | None:
+        """Reload, rebuild if the meetings changed, send what is due.
+
+        ``clock`` tells the real time for leases; without it, ``now`` stands still.
+        """
         inputs = self.reload()
         if inputs is None:
             log.error("no valid meetings and subscribers yet; nothing to do")
             return None
+        clock = clock or (lambda: now)
         if self.built is None or self.built.series != inputs.series:
-            result = build(self.settings, now, series=inputs.series)
-            # Revisions and venue watches change only with the series: keep them till then.
-            self.revisions = result.revisions
-            connection = open_state(self.settings.state)
-            try:
-                observe_venues(connection, inputs.series, now)
-            finally:
-                connection.close()
-            self.built = inputs
-            if result.written or result.removed:
-                log.info(
-                    "public folder: %d files written, %d removed",
-                    len(result.written),
-                    len(result.removed),
-                )
+            self._rebuild(inputs, now, clock)
         report = send_due(
             self.settings,
             now,
             inputs=inputs,
             stop=self.stop.is_set,
             revisions=self.revisions,
-            observed=True,
+            observed=self.built is inputs,
+            clock=clock,
         )
         if report.due:
             log.info(
@@ -123,10 +119,36 @@ class Daemon:
             )
         return report
 
+    def _rebuild(self, inputs: Inputs, now: datetime, clock: Callable[[], datetime]) -> None:
+        try:
+            result = build(self.settings, now, series=inputs.series, clock=clock)
+        except BuildBusy:
+            # Another daemon is at it; send with the revisions it stores, and build next tick.
+            log.info("another daemon is rebuilding the public folder; this one will next tick")
+            options = feed_options(self.settings)
+            self.revisions, _ = current_revisions(
+                self.settings, inputs.series, options, now, save=False
+            )
+            return
+        # Revisions and venue watches change only with the series: keep them till then.
+        self.revisions = result.revisions
+        connection = open_state(self.settings.state)
+        try:
+            observe_venues(connection, inputs.series, now)
+        finally:
+            connection.close()
+        self.built = inputs
+        if result.written or result.removed:
+            log.info(
+                "public folder: %d files written, %d removed",
+                len(result.written),
+                len(result.removed),
+            )
 
-def hold_lock(settings: Settings) -> IO[str]:
-    """Take the state database's lock for this process, or raise :class:`LockError`."""
-    path = settings.state.with_name(settings.state.name + ".lock")
+
+def hold_lock(state: Path) -> IO[str]:
+    """Take the SQLite state file's lock for this process, or raise :class:`LockError`."""
+    path = state.with_name(state.name + ".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+")
     try:
@@ -136,8 +158,8 @@ def hold_lock(settings: Settings) -> IO[str]:
         owner = handle.read().strip() or "another process"
         handle.close()
         raise LockError(
-            f"{settings.state} is in use by another `reminders run` (pid {owner}); "
-            "only one daemon may use a state database"
+            f"{state} is in use by another `reminders run` (pid {owner}); only one daemon "
+            "may use a SQLite state file (several may share a PostgreSQL one)"
         ) from None
     handle.seek(0)
     handle.truncate()
@@ -152,7 +174,8 @@ def run(settings: Settings, every: float | None = None) -> None:
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    lock = hold_lock(settings)
+    state = settings.state
+    lock = None if is_server(state) else hold_lock(Path(state))
     daemon = Daemon(settings)
     first = daemon.reload()
     zone = first.series.timezone if first else UTC
@@ -165,7 +188,7 @@ def run(settings: Settings, every: float | None = None) -> None:
 
     def tick() -> None:
         try:
-            daemon.tick(datetime.now(UTC))
+            daemon.tick(datetime.now(UTC), clock=lambda: datetime.now(UTC))
         except ReminderError as error:
             log.error("tick failed: %s", error)
 
@@ -191,12 +214,13 @@ def run(settings: Settings, every: float | None = None) -> None:
     log.info(
         "daemon started: schedule %s, state %s",
         f"every {every}s" if every else settings["reminders.schedule"],
-        settings.state,
+        describe(settings.state),
     )
     try:
         scheduler.start()
     finally:
-        lock.close()
+        if lock is not None:
+            lock.close()
     log.info("daemon stopped")
 
 

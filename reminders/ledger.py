@@ -1,41 +1,52 @@
-"""The delivery ledger: what was sent to whom, what failed, and who left.
+"""The delivery ledger and work queue: what is due, claimed, sent, failed, and who left.
 
 It also keeps what each person was last told of each meeting (the snapshot
 their latest message showed), for change notices, and each meeting's venue
 watch (was it TBD, when did its venue become known).
 
-One row per (meeting, kind, recipient). A delivery is recorded in its own
-committed transaction right after the server accepts it, before the next
-message goes, so a crash can repeat at most the one message in flight.
+One row per (meeting, kind, recipient). Planning adds the deliveries due
+now as ``due`` rows (``INSERT ... ON CONFLICT DO NOTHING``, so daemons
+planning at once are harmless); a sender then claims a small batch under a
+lease (``claimed_by``, ``lease_until``), sends each message outside any
+transaction, and records each outcome in its own short transaction before
+the next message goes, so a crash repeats at most the message in flight.
+Claims of a dead sender expire with their lease and are taken by another.
 A temporary failure schedules a retry with a growing delay; a permanent one
 is final. Suppressed addresses never get mail again.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reminders.meetings import Snapshot
 from reminders.notices import Watch
 from reminders.plan import Delivery
-from reminders.state import stamp, transaction
+from reminders.state import Database, stamp
 
 __all__ = [
+    "Claims",
     "MeetingCounts",
+    "claim",
+    "claims",
     "counts",
+    "enqueue",
+    "expire",
     "finished",
     "load_watches",
     "record_failed",
     "record_retry",
     "record_sent",
+    "release",
+    "release_dead",
     "save_watches",
     "suppress",
     "suppressed",
     "told",
     "told_states",
+    "withdraw",
 ]
 
 FIRST_RETRY = timedelta(minutes=5)
@@ -43,29 +54,32 @@ LONGEST_RETRY = timedelta(hours=1)
 
 
 def finished(
-    connection: sqlite3.Connection, kinds: Iterable[tuple[str, str]], now: datetime
+    db: Database, kinds: Iterable[tuple[str, str]], now: datetime
 ) -> dict[tuple[str, str], set[str]]:
-    """For each (meeting, kind), the recipients done with: sent, failed, or waiting to retry."""
+    """For each (meeting, kind), the recipients done with: sent, failed, or waiting to retry.
+
+    A queued (``due``) delivery is not done: every planner plans it again.
+    """
     done: dict[tuple[str, str], set[str]] = {}
     for meeting_id, kind in kinds:
-        rows = connection.execute(
+        rows = db.execute(
             "SELECT recipient FROM delivery WHERE meeting_id = ? AND kind = ?"
-            " AND (status != 'retry' OR retry_after > ?)",
+            " AND (status IN ('sent', 'failed') OR (status = 'retry' AND retry_after > ?))",
             (meeting_id, kind, stamp(now)),
         )
         done[(meeting_id, kind)] = {row[0] for row in rows}
     return done
 
 
-def suppressed(connection: sqlite3.Connection) -> set[str]:
+def suppressed(db: Database) -> set[str]:
     """Every address that must never get mail again."""
-    return {row[0] for row in connection.execute("SELECT recipient FROM suppression")}
+    return {row[0] for row in db.execute("SELECT recipient FROM suppression")}
 
 
-def suppress(connection: sqlite3.Connection, address: str, reason: str, now: datetime) -> bool:
+def suppress(db: Database, address: str, reason: str, now: datetime) -> bool:
     """Add an address to the suppression list; return False if it was there already."""
-    with transaction(connection):
-        cursor = connection.execute(
+    with db.transaction():
+        cursor = db.execute(
             "INSERT INTO suppression (recipient, reason, created) VALUES (?, ?, ?)"
             " ON CONFLICT (recipient) DO NOTHING",
             (address.lower(), reason, stamp(now)),
@@ -73,8 +87,133 @@ def suppress(connection: sqlite3.Connection, address: str, reason: str, now: dat
     return cursor.rowcount == 1
 
 
+def _key(delivery: Delivery) -> tuple[str, str, str]:
+    return (delivery.meeting_id, delivery.kind, delivery.recipient)
+
+
+Key = tuple[str, str, str]  # (meeting id, kind, recipient)
+
+
+def enqueue(db: Database, deliveries: Iterable[Delivery], now: datetime) -> None:
+    """Queue the deliveries due now; those queued or done already are left alone."""
+    with db.transaction():
+        db.executemany(
+            "INSERT INTO delivery (meeting_id, kind, recipient, status, updated, closes)"
+            " VALUES (?, ?, ?, 'due', ?, ?) ON CONFLICT (meeting_id, kind, recipient) DO NOTHING",
+            ((*_key(d), stamp(now), stamp(d.closes)) for d in deliveries),
+        )
+
+
+def expire(db: Database, now: datetime) -> int:
+    """Drop queued deliveries whose window closed unsent; return how many."""
+    with db.transaction():
+        return db.execute(
+            "DELETE FROM delivery WHERE status = 'due' AND closes <= ?", (stamp(now),)
+        ).rowcount
+
+
+def claim(db: Database, holder: str, now: datetime, until: datetime, size: int) -> list[Key]:
+    """Claim up to ``size`` deliveries that are due and unclaimed (or whose lease ran out).
+
+    The earliest-closing go first. Concurrent claimers skip each other's
+    locked rows, so no row is claimed twice while its lease holds.
+    """
+    at = stamp(now)
+    with db.transaction():
+        rows = db.execute(
+            "UPDATE delivery SET claimed_by = ?, lease_until = ?"
+            " WHERE (meeting_id, kind, recipient) IN ("
+            "  SELECT meeting_id, kind, recipient FROM delivery"
+            "  WHERE status IN ('due', 'retry') AND (closes IS NULL OR closes > ?)"
+            "  AND (retry_after IS NULL OR retry_after <= ?)"
+            "  AND (lease_until IS NULL OR lease_until <= ?)"
+            f"  ORDER BY closes LIMIT ?{db.lock_rows})"
+            " RETURNING meeting_id, kind, recipient",
+            (holder, stamp(until), at, at, at, size),
+        ).fetchall()
+    return [(str(m), str(k), str(r)) for m, k, r in rows]
+
+
+def release(db: Database, holder: str, keys: Iterable[Key]) -> None:
+    """Give claims back unsent, for anyone to take at once."""
+    with db.transaction():
+        db.executemany(
+            "UPDATE delivery SET claimed_by = NULL, lease_until = NULL"
+            " WHERE meeting_id = ? AND kind = ? AND recipient = ? AND claimed_by = ?",
+            ((*key, holder) for key in keys),
+        )
+
+
+def withdraw(db: Database, holder: str, keys: Iterable[Key]) -> None:
+    """Remove claimed deliveries the plan no longer holds (the person left, the data changed).
+
+    If another planner still finds one due, it queues it again.
+    """
+    with db.transaction():
+        db.executemany(
+            "DELETE FROM delivery WHERE meeting_id = ? AND kind = ? AND recipient = ?"
+            " AND claimed_by = ? AND status IN ('due', 'retry')",
+            ((*key, holder) for key in keys),
+        )
+
+
+def release_dead(db: Database, alive: Callable[[str], bool]) -> int:
+    """Release the claims of holders that ``alive`` says are gone; return how many.
+
+    For the one-host SQLite store, where a holder's pid tells whether it
+    still runs and nobody need wait out its lease.
+    """
+    holders = [
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT claimed_by FROM delivery"
+            " WHERE status IN ('due', 'retry') AND claimed_by IS NOT NULL"
+        )
+    ]
+    dead = [name for name in holders if not alive(name)]
+    released = 0
+    with db.transaction():
+        for name in dead:
+            released += db.execute(
+                "UPDATE delivery SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?",
+                (name,),
+            ).rowcount
+    return released
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claims:
+    """What one sender holds."""
+
+    holder: str
+    held: int  # claims with a running lease
+    expired: int  # claims whose lease ran out: the holder died or hangs
+    until: datetime  # when its last lease ends
+
+
+def claims(db: Database, now: datetime) -> list[Claims]:
+    """Per sender, the deliveries it has claimed and not yet recorded."""
+    at = stamp(now)
+    rows = db.execute(
+        "SELECT claimed_by, sum(CASE WHEN lease_until > ? THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN lease_until <= ? THEN 1 ELSE 0 END), max(lease_until)"
+        " FROM delivery WHERE status IN ('due', 'retry') AND claimed_by IS NOT NULL"
+        " GROUP BY claimed_by ORDER BY claimed_by",
+        (at, at),
+    )
+    return [
+        Claims(
+            holder=name,
+            held=int(held),
+            expired=int(expired),
+            until=datetime.fromisoformat(until),
+        )
+        for name, held, expired, until in rows
+    ]
+
+
 def _write(
-    connection: sqlite3.Connection,
+    db: Database,
     delivery: Delivery,
     status: str,
     now: datetime,
@@ -83,13 +222,14 @@ def _write(
     message_id: str | None = None,
     retry_after: datetime | None = None,
 ) -> None:
-    connection.execute(
+    db.execute(
         "INSERT INTO delivery (meeting_id, kind, recipient, status, attempts, last_error,"
         " message_id, updated, retry_after) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)"
         " ON CONFLICT (meeting_id, kind, recipient) DO UPDATE SET status = excluded.status,"
-        " attempts = attempts + 1, last_error = excluded.last_error,"
-        " message_id = coalesce(excluded.message_id, message_id),"
-        " updated = excluded.updated, retry_after = excluded.retry_after",
+        " attempts = delivery.attempts + 1, last_error = excluded.last_error,"
+        " message_id = coalesce(excluded.message_id, delivery.message_id),"
+        " updated = excluded.updated, retry_after = excluded.retry_after,"
+        " claimed_by = NULL, lease_until = NULL",
         (
             delivery.meeting_id,
             delivery.kind,
@@ -104,73 +244,84 @@ def _write(
 
 
 def record_sent(
-    connection: sqlite3.Connection,
+    db: Database,
     delivery: Delivery,
     message_id: str,
     now: datetime,
     told: Snapshot,
-) -> None:
-    """Record that the server accepted the message (committed before the next send)."""
-    with transaction(connection):
-        _write(connection, delivery, "sent", now, message_id=message_id)
-        connection.execute(
+    holder: str | None = None,
+) -> bool:
+    """Record that the server accepted the message (committed before the next send).
+
+    Return False when ``holder`` no longer held the claim: another sender may
+    have taken the expired lease, so the message may have gone twice. It is
+    recorded as sent either way, which is the truth.
+    """
+    with db.transaction():
+        held = (
+            holder is not None
+            and db.execute(
+                "UPDATE delivery SET status = 'sent', attempts = attempts + 1,"
+                " last_error = NULL, message_id = ?, updated = ?, retry_after = NULL,"
+                " claimed_by = NULL, lease_until = NULL"
+                " WHERE meeting_id = ? AND kind = ? AND recipient = ? AND claimed_by = ?",
+                (message_id, stamp(now), *_key(delivery), holder),
+            ).rowcount
+            == 1
+        )
+        if not held:
+            _write(db, delivery, "sent", now, message_id=message_id)
+        db.execute(
             "INSERT INTO told (meeting_id, recipient, snapshot, updated) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (meeting_id, recipient) DO UPDATE SET snapshot = excluded.snapshot,"
             " updated = excluded.updated",
             (delivery.meeting_id, delivery.recipient, told.dumps(), stamp(now)),
         )
+    return held
 
 
-def record_failed(
-    connection: sqlite3.Connection, delivery: Delivery, error: str, now: datetime
-) -> None:
+def record_failed(db: Database, delivery: Delivery, error: str, now: datetime) -> None:
     """Record a permanent failure: this delivery is not tried again."""
-    with transaction(connection):
-        _write(connection, delivery, "failed", now, error=error)
+    with db.transaction():
+        _write(db, delivery, "failed", now, error=error)
 
 
-def record_retry(
-    connection: sqlite3.Connection, delivery: Delivery, error: str, now: datetime
-) -> datetime:
+def record_retry(db: Database, delivery: Delivery, error: str, now: datetime) -> datetime:
     """Record a temporary failure; return when it may be tried again (5 min, doubling to 1 h)."""
-    with transaction(connection):
-        row = connection.execute(
+    with db.transaction():
+        row = db.execute(
             "SELECT attempts FROM delivery WHERE meeting_id = ? AND kind = ? AND recipient = ?",
             (delivery.meeting_id, delivery.kind, delivery.recipient),
         ).fetchone()
         attempts = int(row[0]) + 1 if row else 1
         delay: timedelta = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
         retry_after = now + delay
-        _write(connection, delivery, "retry", now, error=error, retry_after=retry_after)
+        _write(db, delivery, "retry", now, error=error, retry_after=retry_after)
     return retry_after
 
 
-def told_states(connection: sqlite3.Connection) -> dict[str, set[Snapshot]]:
+def told_states(db: Database) -> dict[str, set[Snapshot]]:
     """Per meeting, the distinct snapshots people were last told (a few rows, not per person)."""
     states: dict[str, set[Snapshot]] = {}
-    for meeting_id, snapshot in connection.execute(
-        "SELECT DISTINCT meeting_id, snapshot FROM told"
-    ):
+    for meeting_id, snapshot in db.execute("SELECT DISTINCT meeting_id, snapshot FROM told"):
         states.setdefault(meeting_id, set()).add(Snapshot.loads(snapshot))
     return states
 
 
-def told(
-    connection: sqlite3.Connection, meeting_ids: Iterable[str]
-) -> dict[str, dict[str, Snapshot]]:
+def told(db: Database, meeting_ids: Iterable[str]) -> dict[str, dict[str, Snapshot]]:
     """Per meeting, what each recipient was last told."""
     found: dict[str, dict[str, Snapshot]] = {}
     for meeting_id in meeting_ids:
-        rows = connection.execute(
+        rows = db.execute(
             "SELECT recipient, snapshot FROM told WHERE meeting_id = ?", (meeting_id,)
         )
         found[meeting_id] = {recipient: Snapshot.loads(text) for recipient, text in rows}
     return found
 
 
-def load_watches(connection: sqlite3.Connection) -> dict[str, Watch]:
+def load_watches(db: Database) -> dict[str, Watch]:
     """Every meeting's venue watch."""
-    rows = connection.execute("SELECT meeting_id, tbd_seen, known_at, base FROM watch")
+    rows = db.execute("SELECT meeting_id, tbd_seen, known_at, base FROM watch")
     return {
         meeting_id: Watch(
             meeting_id=meeting_id,
@@ -182,7 +333,7 @@ def load_watches(connection: sqlite3.Connection) -> dict[str, Watch]:
     }
 
 
-def save_watches(connection: sqlite3.Connection, watches: Iterable[Watch]) -> None:
+def save_watches(db: Database, watches: Iterable[Watch]) -> None:
     """Store changed venue watches in one transaction."""
     rows = [
         (
@@ -195,8 +346,8 @@ def save_watches(connection: sqlite3.Connection, watches: Iterable[Watch]) -> No
     ]
     if not rows:
         return
-    with transaction(connection):
-        connection.executemany(
+    with db.transaction():
+        db.executemany(
             "INSERT INTO watch (meeting_id, tbd_seen, known_at, base) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (meeting_id) DO UPDATE SET tbd_seen = excluded.tbd_seen,"
             " known_at = excluded.known_at, base = excluded.base",
@@ -209,15 +360,16 @@ class MeetingCounts:
     """How one meeting's deliveries stand."""
 
     meeting_id: str
+    due: int = 0  # queued, not yet sent
     sent: int = 0
     failed: int = 0
     retry: int = 0
 
 
-def counts(connection: sqlite3.Connection) -> dict[str, MeetingCounts]:
+def counts(db: Database) -> dict[str, MeetingCounts]:
     """Sent, failed and retrying deliveries per meeting."""
     totals: dict[str, dict[str, int]] = {}
-    for meeting_id, status, number in connection.execute(
+    for meeting_id, status, number in db.execute(
         "SELECT meeting_id, status, count(*) FROM delivery GROUP BY meeting_id, status"
     ):
         totals.setdefault(meeting_id, {})[status] = number

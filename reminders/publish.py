@@ -3,14 +3,17 @@
 :func:`site_files` is pure (the series, revisions and templates in, file
 contents out); :func:`publish` writes only the files whose bytes changed and
 removes the .ics files of meetings and cities that are gone. :func:`build`
-runs the two around the revision bookkeeping in the state database.
+runs the two around the revision bookkeeping in the state database, under
+a lease in that database, so that of several daemons sharing it only one
+rebuilds (and bumps revisions) at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, TemplateError
@@ -24,9 +27,10 @@ from reminders.meetings import Meeting, Series, load_series, slug
 from reminders.pages import landing_page, language_switch, web_environment
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.settings import Settings
-from reminders.state import open_state
+from reminders.state import holder, open_state, stamp
 
 __all__ = [
+    "BuildBusy",
     "BuildResult",
     "build",
     "current_revisions",
@@ -39,6 +43,14 @@ __all__ = [
 # Files the build owns, and removes when it no longer writes them (a meeting, a city or
 # a language gone).
 OWNED = ("meetings/*.ics", "cities/*.ics", "meetings.*.ics", "index.*.html")
+
+
+# Far longer than a build takes; a builder that dies frees the folder after this.
+BUILD_LEASE = timedelta(minutes=5)
+
+
+class BuildBusy(ReminderError):
+    """Another process is rebuilding the public folder right now."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,19 +174,54 @@ def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[s
     return written, removed
 
 
+def _real_time() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def _building(settings: Settings, clock: Callable[[], datetime]) -> Iterator[None]:
+    """Hold the state database's "publish" lease for the block, or raise :class:`BuildBusy`."""
+    db = open_state(settings.state)
+    me, at = holder(), clock()
+    try:
+        took = db.execute(
+            "INSERT INTO lease (name, holder, until) VALUES ('publish', ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until"
+            " WHERE lease.until <= ? OR lease.holder = excluded.holder",
+            (me, stamp(at + BUILD_LEASE), stamp(at)),
+        ).rowcount
+        if not took:
+            raise BuildBusy("another process is rebuilding the public folder; try again shortly")
+        try:
+            yield
+        finally:
+            db.execute("DELETE FROM lease WHERE name = 'publish' AND holder = ?", (me,))
+    finally:
+        db.close()
+
+
 def build(
-    settings: Settings, now: datetime, out: Path | None = None, series: Series | None = None
+    settings: Settings,
+    now: datetime,
+    out: Path | None = None,
+    series: Series | None = None,
+    clock: Callable[[], datetime] = _real_time,
 ) -> BuildResult:
-    """Rebuild the public folder from the meetings file, bumping changed events."""
+    """Rebuild the public folder from the meetings file, bumping changed events.
+
+    The lease that keeps builders apart runs on ``clock`` (the real time), not
+    on ``now``, which may be a moment replayed from the past.
+    """
     series = series or load_series(settings.meetings)
     options = feed_options(settings)
     envs = page_environments(settings)
-    # Revisions are stored before files are written: a crash in between rewrites the
-    # same bytes next time, never a lower SEQUENCE.
-    revisions, revised = current_revisions(settings, series, options, now)
-    folder = out or settings.public
-    files = site_files(series, revisions, options, envs)
-    written, removed = publish(files, folder)
+    with _building(settings, clock):
+        # Revisions are stored before files are written: a crash in between rewrites the
+        # same bytes next time, never a lower SEQUENCE.
+        revisions, revised = current_revisions(settings, series, options, now)
+        folder = out or settings.public
+        files = site_files(series, revisions, options, envs)
+        written, removed = publish(files, folder)
     return BuildResult(
         folder=folder,
         written=tuple(written),

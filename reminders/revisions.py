@@ -8,12 +8,11 @@ keeps both, so building twice gives the same bytes.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from reminders.state import transaction
+from reminders.state import Database
 
 __all__ = ["Revision", "load_revisions", "revise", "save_revisions"]
 
@@ -49,9 +48,9 @@ def revise(
     return revised
 
 
-def load_revisions(connection: sqlite3.Connection) -> dict[str, Revision]:
+def load_revisions(db: Database) -> dict[str, Revision]:
     """Read every stored revision, removed meetings' included."""
-    rows = connection.execute("SELECT meeting_id, fingerprint, sequence, modified FROM revision")
+    rows = db.execute("SELECT meeting_id, fingerprint, sequence, modified FROM revision")
     return {
         row[0]: Revision(
             meeting_id=row[0],
@@ -63,10 +62,10 @@ def load_revisions(connection: sqlite3.Connection) -> dict[str, Revision]:
     }
 
 
-def save_revisions(connection: sqlite3.Connection, revisions: Iterable[Revision]) -> None:
+def save_revisions(db: Database, revisions: Iterable[Revision]) -> None:
     """Store revisions in one transaction (a removed meeting's row is kept for its return)."""
-    with transaction(connection):
-        connection.executemany(
+    with db.transaction():
+        db.executemany(
             "INSERT INTO revision (meeting_id, fingerprint, sequence, modified)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, sequence = excluded.sequence,"

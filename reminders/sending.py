@@ -1,18 +1,21 @@
 """Sending what is due: the one executor of the plan.
 
 :func:`plan_now` reads the inputs and asks :mod:`reminders.plan` what is due;
-:func:`send_due` then performs each delivery in turn (compose, hand over,
-record) and records each outcome in the ledger before the next message
-goes, so a crash repeats at most the message in flight.
+:func:`send_due` queues that in the ledger, then claims small batches of the
+queue under a lease and performs each delivery (compose, hand over, record),
+recording each outcome before the next message goes, so a crash repeats at
+most the message in flight. Several senders on one PostgreSQL state share
+the queue this way; on SQLite there is one sender, and the same code.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Callable, Mapping
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any, Literal
@@ -41,7 +44,7 @@ from reminders.prototypes import Prototype
 from reminders.publish import current_revisions, feed_options, meeting_calendar
 from reminders.revisions import Revision
 from reminders.settings import Settings
-from reminders.state import StateError, open_state, transaction
+from reminders.state import Database, StateError, holder, open_state
 from reminders.subscribers import Subscriber, load_subscribers, mask
 from reminders.subscriptions import merge, web_subscribers
 from reminders.tokens import load_secret
@@ -132,7 +135,7 @@ def _address(text: str, key: str) -> Address:
     return Address(name, local, domain)
 
 
-def observe_venues(connection: sqlite3.Connection, series: Series, now: datetime) -> None:
+def observe_venues(connection: Database, series: Series, now: datetime) -> None:
     """Note which meetings are TBD and when a TBD venue became known."""
     ledger.save_watches(connection, observe(series, ledger.load_watches(connection), now).values())
 
@@ -147,7 +150,7 @@ class Due:
 
 
 def plan_now(
-    connection: sqlite3.Connection,
+    connection: Database,
     inputs: Inputs,
     settings: Settings,
     sequences: Mapping[str, int],
@@ -204,12 +207,15 @@ def send_due(
     stop: Callable[[], bool] = lambda: False,
     revisions: Mapping[str, Revision] | None = None,
     observed: bool = False,
+    clock: Callable[[], datetime] | None = None,
 ) -> SendReport:
     """Send every delivery due at ``now``; return what happened.
 
     A caller that keeps state between runs (the daemon) passes the current
     ``revisions`` and ``observed=True`` when it has noted the venues of this
     version of the series already; both only change when the series does.
+    Leases are measured by ``clock`` (the real time, in a daemon sharing the
+    queue), which defaults to ``now`` standing still.
     """
     inputs = inputs or load_inputs(settings)
     if revisions is None:
@@ -223,8 +229,11 @@ def send_due(
         report = SendReport(due=len(work.deliveries), skipped=skipped(inputs.series, now))
         if dry_run or not work.deliveries:
             return report
-        with transaction(connection):
-            pass  # fail now, before any mail goes, if another process holds the database
+        # Queueing also fails now, before any mail goes, if another process holds the database.
+        ledger.enqueue(connection, work.deliveries, now)
+        ledger.expire(connection, now)
+        if not connection.shared:
+            ledger.release_dead(connection, _alive)
         me = identity(settings, inputs.series, load_secret(settings.state))
         outbox = transport or open_transport(
             settings["mail.transport"],
@@ -236,18 +245,19 @@ def send_due(
         sender = _Sender(
             connection, inputs.series, work.people, settings, revisions, me, outbox, now
         )
+        queue = _Queue(connection, settings, work.deliveries, clock or (lambda: now))
         try:
-            for count, delivery in enumerate(work.deliveries, start=1):
-                if stop():
-                    report.stopped = "asked to stop"
-                    break
-                report.count(delivery, sender.deliver(delivery))
+            for delivery in queue.take(stop):
+                report.count(delivery, sender.deliver(delivery, queue.holder))
                 if progress:
-                    progress(count, len(work.deliveries))
+                    progress(report.sent + report.failed + report.retry, len(work.deliveries))
+            if queue.stopped:
+                report.stopped = "asked to stop"
         except (TransportError, StateError) as error:
             report.stopped, report.error = str(error), error
             log.error("sending stopped: %s; what is due stays due", error)
         finally:
+            queue.close()
             if transport is None:
                 outbox.close()
         return report
@@ -255,12 +265,85 @@ def send_due(
         connection.close()
 
 
+def _alive(name: str) -> bool:
+    """Whether the claim holder ``host:pid`` still runs (on this host, for SQLite)."""
+    pid = name.rpartition(":")[2]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Queue:
+    """This sender's claims on the queue: taken a batch at a time, never sent past their lease."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        planned: list[Delivery],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db, self.clock = db, clock
+        self.holder = holder()
+        self.batch: int = settings["queue.batch"]
+        self.lease: timedelta = settings["queue.lease"]
+        # One send may take up to the timeout: none starts that close to the lease's end.
+        self.margin = timedelta(seconds=settings["mail.timeout"])
+        self.planned = {(d.meeting_id, d.kind, d.recipient): d for d in planned}
+        self.held: list[ledger.Key] = []
+        self.stopped = False
+
+    def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
+        """Yield claimed deliveries in turn until the queue holds none for this sender."""
+        while True:
+            claimed_at = time.monotonic()
+            at = self.clock()
+            keys = ledger.claim(self.db, self.holder, at, at + self.lease, self.batch)
+            if not keys:
+                return
+            stale = [key for key in keys if key not in self.planned]
+            if stale:
+                # Not due by this sender's reading of the data: it may be the newer reading.
+                ledger.withdraw(self.db, self.holder, stale)
+            self.held = [key for key in keys if key in self.planned]
+            deadline = claimed_at + (self.lease - self.margin).total_seconds()
+            while self.held:
+                if stop():
+                    self.stopped = True
+                    return
+                if time.monotonic() >= deadline:
+                    log.warning("lease nearly over; giving back %d claims", len(self.held))
+                    break
+                # Still held while it is sent: if sending raises, close() gives it back.
+                yield self.planned[self.held[0]]
+                self.held.pop(0)
+            self._give_back()
+
+    def _give_back(self) -> None:
+        if self.held:
+            ledger.release(self.db, self.holder, self.held)
+            self.held = []
+
+    def close(self) -> None:
+        """Give back whatever is still claimed and unsent."""
+        try:
+            self._give_back()
+        except StateError as error:
+            log.warning("claims not given back (their lease will expire): %s", error)
+
+
 class _Sender:
     """Composes, hands over and records one delivery at a time."""
 
     def __init__(
         self,
-        connection: sqlite3.Connection,
+        connection: Database,
         series: Series,
         people: dict[str, Subscriber],
         settings: Settings,
@@ -393,7 +476,7 @@ class _Sender:
             return self._render_whole(delivery, meeting, person, links, language)
         return fill(stencil, person.name, links)
 
-    def deliver(self, delivery: Delivery) -> str:
+    def deliver(self, delivery: Delivery, holder: str) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry"."""
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]
@@ -419,6 +502,16 @@ class _Sender:
             ledger.record_failed(self.connection, delivery, str(error), self.now)
             log.warning("%s %s to %s failed for good: %s", meeting.id, delivery.kind, who, error)
             return "failed"
-        ledger.record_sent(self.connection, delivery, message_id, self.now, Snapshot.of(meeting))
+        held = ledger.record_sent(
+            self.connection, delivery, message_id, self.now, Snapshot.of(meeting), holder
+        )
+        if not held:
+            log.warning(
+                "%s %s to %s: sent after its claim had passed to another sender; "
+                "it may have gone twice",
+                meeting.id,
+                delivery.kind,
+                who,
+            )
         log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
         return "sent"

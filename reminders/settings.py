@@ -4,7 +4,9 @@ The file is found through ``--config PATH``, then ``$REMINDERS_CONFIG``, then
 ``./reminders.toml``; without any, every key takes its default, which works on
 the bundled data. Paths are relative to the settings file (or to the current
 folder when there is none). Secrets never live here: the SMTP password and
-the token secret come from the environment.
+the token secret come from the environment, and ``$REMINDERS_STATE``, when
+set, replaces ``state`` (so a PostgreSQL connection string can come from the
+service's environment).
 """
 
 from __future__ import annotations
@@ -19,18 +21,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reminders.errors import ConfigError, DataError, Problem
+from reminders.state import is_server
 from reminders.tomlsource import SourceMap, TomlDocument, read_toml, unknown_key
 from reminders.wallclock import WallClockError, parse_time
 
 __all__ = ["SETTINGS", "Settings", "find_settings", "load_settings", "parse_duration"]
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(
+    r"^\s*(\d+)\s*(s|sec|seconds?|m|min|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE
+)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _ISO_DURATION = re.compile(r"^P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """Read ``3 days``, ``2 hours``, ``30 minutes``, ``1 week``, or ``3d``, ``2h``, ``30m``."""
+    """Read ``3 days``, ``2 hours``, ``30 minutes``, ``90 seconds``, or ``3d``, ``2h``, ``30m``."""
     match = _DURATION.match(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"{text!r} is not a duration such as '3 days' or '2 hours'")
@@ -65,6 +70,13 @@ def _optional_string(value: Any) -> str:
 
 def _path(value: Any) -> str:
     return _string(value)
+
+
+def _state(value: Any) -> str:
+    text = _string(value)
+    if "://" in text and not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"{text.split('://')[0]!r} is not a state store: a path or postgresql://")
+    return text
 
 
 def _base_url(value: Any) -> str:
@@ -137,7 +149,13 @@ class Entry:
 SETTINGS = (
     Entry("", "meetings", _path, "data/meetings.toml", "The meetings file."),
     Entry("", "subscribers", _path, "data/subscribers.example.csv", "The subscribers CSV file."),
-    Entry("", "state", _path, "var/state.db", "The SQLite state database (created on first use)."),
+    Entry(
+        "",
+        "state",
+        _state,
+        "var/state.db",
+        "The SQLite state file (created on first use), or a postgresql:// URL.",
+    ),
     Entry("", "public", _path, "public", "Folder the feed and landing page are written to."),
     Entry("", "templates", _path, "templates", "Folder of the email/ and web/ templates."),
     Entry("", "locale", _path, "locale", "Folder of the gettext catalogs."),
@@ -165,6 +183,15 @@ SETTINGS = (
         _tags,
         [],
         "Languages whose unreviewed (draft) translations may be sent.",
+    ),
+    Entry("queue", "batch", _positive, 20, "Deliveries a sender claims at a time."),
+    Entry(
+        "queue",
+        "lease",
+        parse_duration,
+        "15 minutes",
+        "How long a claim holds before another sender may take it; "
+        "longer than [mail] timeout times [queue] batch.",
     ),
     Entry("notices", "audience", _choice("reminded", "all"), "reminded", "Who hears of changes."),
     Entry(
@@ -200,8 +227,10 @@ class Settings:
         return self.path("meetings")
 
     @property
-    def state(self) -> Path:
-        return self.path("state")
+    def state(self) -> Path | str:
+        """The SQLite file's path, or the PostgreSQL server's URL."""
+        location = str(self["state"])
+        return location if is_server(location) else self.path("state")
 
     @property
     def public(self) -> Path:
@@ -234,10 +263,35 @@ def load_settings(path: Path | None, cwd: Path, **overrides: Any) -> Settings:
         raise ConfigError(error.problems) from None
     problems: list[Problem] = []
     values = _read_values(doc, problems)
+    if env := os.environ.get("REMINDERS_STATE"):
+        try:
+            values[("", "state")] = _state(env)
+        except ValueError as error:
+            problems.append(Problem(path="$REMINDERS_STATE", line=None, message=str(error)))
+    if not problems:
+        _check_lease(doc, values, problems)
     if problems:
         raise ConfigError(problems)
     root = path.resolve().parent if path else cwd
     return Settings(source=path, root=root, values=_override(values, overrides))
+
+
+def _check_lease(
+    doc: TomlDocument, values: Mapping[tuple[str, str], Any], problems: list[Problem]
+) -> None:
+    # A sender must finish its batch, each send taking up to the timeout, inside its lease.
+    lease: timedelta = values[("queue", "lease")]
+    needed = timedelta(seconds=values[("mail", "timeout")] * values[("queue", "batch")])
+    if lease <= needed:
+        problems.append(
+            doc.problem(
+                f"queue.lease: {lease} must be longer than [mail] timeout times [queue] "
+                f"batch ({needed}), or another sender may take claims still being sent",
+                "queue",
+                None,
+                "lease",
+            )
+        )
 
 
 def _override(

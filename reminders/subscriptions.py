@@ -11,13 +11,12 @@ address was on the list.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reminders.ledger import suppress
-from reminders.state import stamp, transaction
+from reminders.state import Database, stamp
 from reminders.subscribers import Subscriber
 from reminders.tokens import address_id
 
@@ -47,17 +46,17 @@ class Signup:
     send: bool  # False when one went to this address moments ago (no mail bombing)
 
 
-def start_signup(connection: sqlite3.Connection, person: Subscriber, now: datetime) -> Signup:
+def start_signup(db: Database, person: Subscriber, now: datetime) -> Signup:
     """Store a pending sign-up; its id goes, signed, into the confirmation link."""
     ident = secrets.token_urlsafe(16).replace(".", "_")
     expires = now + CONFIRM_FOR
-    with transaction(connection):
-        connection.execute("DELETE FROM signup WHERE expires < ?", (stamp(now),))
-        recent = connection.execute(
+    with db.transaction():
+        db.execute("DELETE FROM signup WHERE expires < ?", (stamp(now),))
+        recent = db.execute(
             "SELECT 1 FROM signup WHERE email = ? AND created > ?",
             (person.key, stamp(now - RESEND_AFTER)),
         ).fetchone()
-        connection.execute(
+        db.execute(
             "INSERT INTO signup (id, email, name, language, cities, created, expires)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -73,31 +72,31 @@ def start_signup(connection: sqlite3.Connection, person: Subscriber, now: dateti
     return Signup(id=ident, person=person, expires=expires, send=recent is None)
 
 
-def confirm(connection: sqlite3.Connection, signup_id: str, now: datetime) -> Subscriber | None:
+def confirm(db: Database, signup_id: str, now: datetime) -> Subscriber | None:
     """Turn a pending sign-up into a subscriber; None if it expired or was used."""
-    with transaction(connection):
-        row = connection.execute(
+    with db.transaction():
+        row = db.execute(
             "SELECT email, name, language, cities FROM signup WHERE id = ? AND expires >= ?",
             (signup_id, stamp(now)),
         ).fetchone()
         if row is None:
             return None
         email, name, language, cities = row
-        connection.execute("DELETE FROM signup WHERE id = ?", (signup_id,))
+        db.execute("DELETE FROM signup WHERE id = ?", (signup_id,))
         # Confirming is fresh consent: it lifts an earlier unsubscription.
-        connection.execute("DELETE FROM suppression WHERE recipient = ?", (email,))
+        db.execute("DELETE FROM suppression WHERE recipient = ?", (email,))
         person = Subscriber(
             email=email,
             name=name,
             language=language,
             cities=frozenset(c for c in cities.split(";") if c),
         )
-        _store(connection, person, now)
+        _store(db, person, now)
     return person
 
 
-def _store(connection: sqlite3.Connection, person: Subscriber, now: datetime) -> None:
-    connection.execute(
+def _store(db: Database, person: Subscriber, now: datetime) -> None:
+    db.execute(
         "INSERT INTO subscriber (recipient, email, name, language, cities, updated)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (recipient) DO UPDATE SET"
         " name = excluded.name, language = excluded.language, cities = excluded.cities,"
@@ -113,22 +112,22 @@ def _store(connection: sqlite3.Connection, person: Subscriber, now: datetime) ->
     )
 
 
-def save_preferences(connection: sqlite3.Connection, person: Subscriber, now: datetime) -> None:
+def save_preferences(db: Database, person: Subscriber, now: datetime) -> None:
     """Store someone's language and cities (overriding their CSV row, if any)."""
-    with transaction(connection):
-        _store(connection, person, now)
+    with db.transaction():
+        _store(db, person, now)
 
 
-def leave(connection: sqlite3.Connection, address: str, now: datetime) -> None:
+def leave(db: Database, address: str, now: datetime) -> None:
     """Unsubscribe for good: forget the web row, suppress the address."""
-    with transaction(connection):
-        connection.execute("DELETE FROM subscriber WHERE recipient = ?", (address.lower(),))
-    suppress(connection, address, "unsubscribed", now)
+    with db.transaction():
+        db.execute("DELETE FROM subscriber WHERE recipient = ?", (address.lower(),))
+    suppress(db, address, "unsubscribed", now)
 
 
-def web_subscribers(connection: sqlite3.Connection) -> list[Subscriber]:
+def web_subscribers(db: Database) -> list[Subscriber]:
     """Everyone who confirmed through the web, or changed preferences there."""
-    rows = connection.execute("SELECT email, name, language, cities FROM subscriber")
+    rows = db.execute("SELECT email, name, language, cities FROM subscriber")
     return [
         Subscriber(
             email=email,

@@ -3,8 +3,9 @@
 A token names one address (through an opaque id, never the address itself)
 and one purpose; it cannot be altered, moved to another address or used for
 another purpose, and it may carry an expiry. The secret comes from
-``$REMINDERS_SECRET`` or, by default, a random file created once beside the
-state database with mode 0600.
+``$REMINDERS_SECRET`` or, by default, a random one made once: a file beside
+a SQLite state database (mode 0600), or a row of a PostgreSQL one, so that
+every host of a shared deployment signs and checks links alike.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reminders.errors import ReminderError
+from reminders.state import open_state
 
 __all__ = [
     "InvalidToken",
@@ -37,12 +39,14 @@ class InvalidToken(ValueError):
     """A token that is forged, altered, expired or for another purpose."""
 
 
-def load_secret(state: Path) -> bytes:
-    """Return the signing secret: from the environment, else the state folder's file."""
+def load_secret(state: Path | str) -> bytes:
+    """Return the signing secret: from the environment, else the state store's own."""
     if env := os.environ.get(SECRET_ENV):
         if len(env) < 16:
             raise ReminderError(f"${SECRET_ENV} must be at least 16 characters long")
         return env.encode("utf-8")
+    if isinstance(state, str):
+        return _shared_secret(state)
     path = state.parent / SECRET_FILE
     try:
         return path.read_bytes()
@@ -56,6 +60,20 @@ def load_secret(state: Path) -> bytes:
     with os.fdopen(fd, "wb") as handle:
         handle.write(secrets.token_bytes(32))
     return path.read_bytes()
+
+
+def _shared_secret(url: str) -> bytes:
+    db = open_state(url)
+    try:
+        db.execute(
+            "INSERT INTO secret (name, value) VALUES ('links', ?) ON CONFLICT (name) DO NOTHING",
+            (secrets.token_hex(32),),
+        )
+        return bytes.fromhex(
+            db.execute("SELECT value FROM secret WHERE name = 'links'").fetchone()[0]
+        )
+    finally:
+        db.close()
 
 
 def _mac(secret: bytes, *parts: str, size: int = 16) -> str:

@@ -184,7 +184,7 @@ def test_older_database_is_migrated_and_newer_one_refused(tmp_path: Path) -> Non
 
     path = tmp_path / "state.db"
     old = sqlite3.connect(path, isolation_level=None)
-    old.executescript(MIGRATIONS[0][1])
+    old.executescript(MIGRATIONS[0].sqlite)
     old.execute("INSERT INTO revision VALUES ('m', 'f', 3, '2011-01-01T00:00:00+00:00')")
     old.execute("PRAGMA user_version = 1")
     old.close()

@@ -1,0 +1,99 @@
+"""The embedded state store: one SQLite file beside the daemon.
+
+WAL mode lets readers (``reminders status``) run beside the daemon; every
+write happens inside :meth:`FileState.transaction`, which takes SQLite's
+write lock at once (``BEGIN IMMEDIATE``) so two writers queue instead of
+failing halfway. ``PRAGMA user_version`` records how many migrations have
+run, so a newer release opens an older file and an older release refuses a
+newer one instead of damaging it. One daemon uses a file at a time (see
+:func:`reminders.daemon.hold_lock`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from reminders.state import MIGRATIONS, StateError, statements
+
+__all__ = ["FileState"]
+
+
+class FileState:
+    """A SQLite state file, created and migrated on opening."""
+
+    shared = False
+    lock_rows = ""  # SQLite has one writer at a time: a claim never meets another
+
+    def __init__(self, path: Path) -> None:
+        self.name = str(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # The ledger holds subscribers' addresses: readable by the service user alone.
+            path.touch(mode=0o600, exist_ok=True)
+            self.connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+            self.connection.execute("PRAGMA journal_mode = WAL")
+            self.connection.execute("PRAGMA synchronous = NORMAL")
+            self.connection.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.Error as error:
+            raise StateError(f"{path}: state database: {error}") from None
+        except OSError as error:
+            raise StateError(f"{path}: cannot create the state folder: {error}") from None
+
+    def _migrate(self) -> None:
+        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StateError(
+                f"{self.name}: state database is at schema {version}, newer than this "
+                f"release knows ({len(MIGRATIONS)}); upgrade reminders"
+            )
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in statements(migration.sqlite):
+                    self.connection.execute(statement)
+                self.connection.execute(f"PRAGMA user_version = {number}")
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.connection.execute(sql, parameters)
+        except sqlite3.OperationalError as error:
+            raise StateError(f"{self.name}: state database: {error}") from None
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            self.connection.executemany(sql, rows)
+        except sqlite3.OperationalError as error:
+            raise StateError(f"{self.name}: state database: {error}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All of the block is committed, or none of it.
+
+        A database locked by another process past the busy timeout, or a full
+        disk, becomes a :class:`StateError` that stops the run with a clear message.
+        """
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StateError(f"state database unavailable: {error}") from None
+        try:
+            yield
+            self.connection.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            self._rollback()
+            raise StateError(f"state database write failed: {error}") from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        # A failed COMMIT may have rolled back already.
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,115 @@
+"""The shared state store: a PostgreSQL server several daemons work on at once.
+
+Selected by ``state = "postgresql://..."`` (or ``$REMINDERS_STATE``); the
+password comes from libpq's own ``$PGPASSWORD`` or ``~/.pgpass``, never the
+settings file. Statements run in autocommit mode unless inside
+:meth:`ServerState.transaction` (READ COMMITTED, the server's default), and
+claims use ``FOR UPDATE SKIP LOCKED`` so daemons claiming at the same moment
+take different rows. Migrations run under an exclusive lock on the
+``schema_version`` table, so daemons starting together migrate once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from reminders.state import MIGRATIONS, StateError, describe, statements
+
+try:
+    import psycopg
+    from psycopg import errors
+except ImportError:  # pragma: no cover - exercised only without the extra installed
+    psycopg = None  # type: ignore[assignment]
+
+__all__ = ["ServerState"]
+
+
+class ServerState:
+    """A connection to the PostgreSQL state database, migrated on opening."""
+
+    shared = True
+    lock_rows = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, url: str) -> None:
+        self.name = describe(url)
+        if psycopg is None:
+            raise StateError(
+                f"{self.name}: PostgreSQL state needs psycopg: pip install 'reminders[postgresql]'"
+            )
+        self._sql: dict[str, str] = {}
+        try:
+            self.connection = psycopg.connect(
+                url,
+                autocommit=True,
+                connect_timeout=10,
+                application_name="reminders",
+                # Like SQLite's busy timeout: wait for a lock this long, then fail clearly.
+                options="-c lock_timeout=10s",
+            )
+        except psycopg.Error as error:
+            raise StateError(f"{self.name}: cannot connect: {_first_line(error)}") from None
+        try:
+            self._migrate()
+        except psycopg.Error as error:
+            self.connection.close()
+            raise StateError(f"{self.name}: migration failed: {_first_line(error)}") from None
+
+    def _migrate(self) -> None:
+        # Two daemons creating the table at the same moment: one of them loses, harmlessly.
+        with suppress(errors.UniqueViolation, errors.DuplicateTable):
+            self.connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+        with self.connection.transaction():
+            self.connection.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            row = self.connection.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                self.connection.execute("INSERT INTO schema_version VALUES (0)")
+            version = row[0] if row else 0
+            if version > len(MIGRATIONS):
+                raise StateError(
+                    f"{self.name}: state database is at schema {version}, newer than this "
+                    f"release knows ({len(MIGRATIONS)}); upgrade reminders"
+                )
+            for migration in MIGRATIONS[version:]:
+                for statement in statements(migration.postgresql):
+                    self.connection.execute(statement.encode("utf-8"))
+            self.connection.execute("UPDATE schema_version SET version = %s", (len(MIGRATIONS),))
+
+    def _translate(self, sql: str) -> str:
+        # One SQL text serves both engines: SQLite's ? becomes psycopg's %s.
+        translated = self._sql.get(sql)
+        if translated is None:
+            translated = self._sql[sql] = sql.replace("?", "%s")
+        return translated
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        try:
+            return self.connection.execute(self._translate(sql), parameters)
+        except psycopg.Error as error:
+            raise StateError(f"{self.name}: {_first_line(error)}") from None
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(self._translate(sql), rows)
+        except psycopg.Error as error:
+            raise StateError(f"{self.name}: {_first_line(error)}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All of the block is committed, or none of it."""
+        try:
+            with self.connection.transaction():
+                yield
+        except psycopg.Error as error:
+            raise StateError(f"{self.name}: write failed: {_first_line(error)}") from None
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
