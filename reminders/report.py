@@ -17,7 +17,7 @@ from reminders.plan import upcoming
 from reminders.publish import current_revisions, feed_options, meeting_calendar
 from reminders.sending import Inputs, identity, load_inputs, plan_now, schedule
 from reminders.settings import Settings, parse_duration
-from reminders.state import open_state
+from reminders.state import describe, open_state
 from reminders.subscribers import Subscriber
 from reminders.tables import render_table
 from reminders.tokens import load_secret
@@ -93,7 +93,12 @@ def _audience(people: Iterable[Subscriber], meeting: Meeting, suppressed: set[st
 
 
 def status_report(settings: Settings, now: datetime) -> str:
-    """Per meeting: reminders sent, failed, retrying, pending now, and suppressed people."""
+    """Per meeting: reminders sent, failed, retrying, pending now, and suppressed people.
+
+    Then, per sender (host:pid), the deliveries it has claimed and not yet
+    recorded, and how many of those claims have an expired lease: a sender
+    that died or hangs, whose work another sender will take.
+    """
     inputs = load_inputs(settings)
     sequences = _sequences(settings, inputs, now)
     connection = open_state(settings.state)
@@ -101,6 +106,7 @@ def status_report(settings: Settings, now: datetime) -> str:
         counts = ledger.counts(connection)
         work = plan_now(connection, inputs, settings, sequences, now)
         suppressed = ledger.suppressed(connection)
+        claims = ledger.claims(connection, now)
     finally:
         connection.close()
     pending: dict[str, int] = {}
@@ -121,7 +127,22 @@ def status_report(settings: Settings, now: datetime) -> str:
             )
         )
     header = ("Meeting", "Sent", "Failed", "Retrying", "Pending", "Suppressed")
-    return render_table(header, rows)
+    lines = [render_table(header, rows), "", f"Senders' claims in {describe(settings.state)}:"]
+    if claims:
+        lines.append(
+            render_table(
+                ("Sender", "Claimed", "Expired", "Lease ends"),
+                [
+                    (c.holder, str(c.held), str(c.expired), f"{c.until:%Y-%m-%d %H:%M:%S} UTC")
+                    for c in claims
+                ],
+            )
+        )
+    else:
+        lines.append("none: no sender is working now")
+    if any(c.expired for c in claims):
+        lines.append("Expired leases: that sender stopped mid-batch; another takes its claims.")
+    return "\n".join(lines)
 
 
 def preview_message(

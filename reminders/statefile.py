@@ -30,6 +30,7 @@ class FileState:
 
     def __init__(self, path: Path) -> None:
         self.name = str(path)
+        self._depth = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # The ledger holds subscribers' addresses: readable by the service user alone.
@@ -75,7 +76,11 @@ class FileState:
 
         A database locked by another process past the busy timeout, or a full
         disk, becomes a :class:`StateError` that stops the run with a clear message.
+        Inside another transaction, the block is a savepoint of it (as in psycopg).
         """
+        if self.connection.in_transaction:
+            yield from self._savepoint()
+            return
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
@@ -89,6 +94,19 @@ class FileState:
         except BaseException:
             self._rollback()
             raise
+
+    def _savepoint(self) -> Iterator[None]:
+        self._depth += 1
+        name = f"nested_{self._depth}"
+        self.connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute(f"ROLLBACK TO {name}")
+            raise
+        finally:
+            self.connection.execute(f"RELEASE {name}")
+            self._depth -= 1
 
     def _rollback(self) -> None:
         # A failed COMMIT may have rolled back already.

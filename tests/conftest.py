@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.mailsink import SinkServer, free_port
+from tests.pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "announcements" / "announcement-2011-02-15.txt"
@@ -73,6 +74,14 @@ def edit_meetings(workspace: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on 127.0.0.1 for the whole run (each test makes its database)."""
+    server = PostgresServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
