@@ -6,11 +6,11 @@ for chosen recipients, a dropped connection after some messages, a delay.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -72,7 +72,8 @@ class MailSink:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.faults.delay:
-            time.sleep(self.faults.delay)
+            # Other connections go on meanwhile, as with a real server.
+            await asyncio.sleep(self.faults.delay)
         with self.lock:
             self.data_count += 1
             if self.faults.drop_after is not None and self.data_count == self.faults.drop_after:
