@@ -12,6 +12,7 @@ import platform
 import resource
 import shutil
 import smtplib
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -340,6 +341,109 @@ def send_rows(folder: Path) -> list[tuple[str, ...]]:
     return rows
 
 
+def live_workspace(home: Path, subscribers: int, port: int, state: str) -> Path:
+    """A workspace whose one meeting's 2-hour window is open now, in real time, for daemons."""
+    home.mkdir()
+    config = workspace(home, subscribers, port)
+    start = (datetime.now(ZONE) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    end = start + timedelta(hours=1)
+    (home / "meetings.toml").write_text(
+        '[calendar]\nname = "Bench"\ntimezone = "America/New_York"\ndomain = "example.org"\n'
+        f'[[meeting]]\nid = "live"\ncity = "Lowell"\ndate = {start.date()}\n'
+        f'start = "{start:%H:%M}"\nend = "{end:%H:%M}"\nend_date = {end.date()}\n'
+        'venue = "Lowell Library"\n'
+    )
+    # Top-level keys go before the file's first [table].
+    config.write_text(
+        f'state = "{state}"\n{config.read_text()}[reminders]\noffsets = ["2 hours"]\n'
+    )
+    return config
+
+
+def sent_so_far(state: str) -> int:
+    query = "SELECT count(*) FROM delivery WHERE status = 'sent'"
+    if state.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(state) as db:
+            row = db.execute(query).fetchone()
+    else:
+        db = sqlite3.connect(state)
+        try:
+            row = db.execute(query).fetchone()
+        except sqlite3.OperationalError:  # not created yet
+            row = (0,)
+        finally:
+            db.close()
+    return int(row[0]) if row else 0
+
+
+def daemons_rate(config: Path, state: str, daemons: int, count: int) -> float:
+    """Deliveries per second of ``daemons`` `reminders run` processes serving ``count`` people.
+
+    Timed from the first recorded delivery to the last, so start-up is not counted.
+    """
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "reminders", "run", "--every", "0.5"],
+            cwd=config.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(daemons)
+    ]
+    try:
+        first = (0, 0.0)
+        while (done := sent_so_far(state)) < count:
+            if done and not first[0]:
+                first = (done, time.perf_counter())
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - first[1]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait()
+    return (count - first[0]) / elapsed
+
+
+def shared_rows(folder: Path, count: int = 6_000) -> list[tuple[str, ...]]:
+    from tests.pgserver import PostgresServer
+
+    rows = []
+    server = PostgresServer(durable=True)
+    try:
+        with sink() as port:
+            file = str(folder / "daemons-sqlite" / "state.db")
+            config = live_workspace(folder / "daemons-sqlite", count, port, file)
+            alone = daemons_rate(config, file, 1, count)
+            rows.append(
+                (
+                    f"1 daemon on SQLite, {count:,} subscribers",
+                    f"{alone:,.0f} deliveries/s",
+                    f"{1000 / alone:.2f} ms/msg",
+                    "",
+                    "the embedded default",
+                )
+            )
+            for daemons in (1, 2, 3):
+                url = server.database()
+                config = live_workspace(folder / f"daemons-pg{daemons}", count, port, url)
+                rate = daemons_rate(config, url, daemons, count)
+                rows.append(
+                    (
+                        f"{daemons} daemon{'s' * (daemons > 1)} on PostgreSQL, "
+                        f"{count:,} subscribers",
+                        f"{rate:,.0f} deliveries/s",
+                        f"{1000 / rate:.2f} ms/msg",
+                        "",
+                        f"{rate / alone:.0%} of one daemon on SQLite",
+                    )
+                )
+    finally:
+        server.stop()
+    return rows
+
+
 def tick_rows(folder: Path) -> list[tuple[str, ...]]:
     home = folder / "tick"
     home.mkdir()
@@ -363,7 +467,7 @@ def tick_rows(folder: Path) -> list[tuple[str, ...]]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        rows = feed_rows() + send_rows(folder) + tick_rows(folder)
+        rows = feed_rows() + send_rows(folder) + tick_rows(folder) + shared_rows(folder)
     cpu = platform.processor() or platform.machine()
     print(
         f"Machine: {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "

@@ -2,7 +2,8 @@
 
 Templates use StrictUndefined, so a misspelled variable is an error here,
 found by rendering each meeting's reminder for a sample person with and
-without a name, not a blank in 5,000 emails.
+without a name, not a blank in 5,000 emails. A PostgreSQL state is
+connected to (and migrated), so a wrong URL or password shows here too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from reminders.errors import DataError, Problem
 from reminders.meetings import Series, Snapshot, load_series
 from reminders.publish import feed_options
 from reminders.settings import Settings
+from reminders.state import StateError, is_server, open_state
 from reminders.subscribers import Subscriber, load_subscribers
 
 __all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates"]
@@ -69,6 +71,11 @@ def check_all(settings: Settings) -> tuple[Series, int]:
     except DataError as error:
         problems.extend(error.problems)
     problems.extend(check_templates(settings, series))
+    if is_server(settings.state):
+        try:
+            open_state(settings.state).close()
+        except StateError as error:
+            problems.append(Problem(path="state", line=None, message=str(error)))
     if problems:
         raise DataError(problems)
     return series, len(subscribers)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -302,7 +301,6 @@ class _Queue:
     def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
         """Yield claimed deliveries in turn until the queue holds none for this sender."""
         while True:
-            claimed_at = time.monotonic()
             at = self.clock()
             keys = ledger.claim(self.db, self.holder, at, at + self.lease, self.batch)
             if not keys:
@@ -312,12 +310,12 @@ class _Queue:
                 # Not due by this sender's reading of the data: it may be the newer reading.
                 ledger.withdraw(self.db, self.holder, stale)
             self.held = [key for key in keys if key in self.planned]
-            deadline = claimed_at + (self.lease - self.margin).total_seconds()
+            deadline = at + self.lease - self.margin
             while self.held:
                 if stop():
                     self.stopped = True
                     return
-                if time.monotonic() >= deadline:
+                if self.clock() >= deadline:
                     log.warning("lease nearly over; giving back %d claims", len(self.held))
                     break
                 # Still held while it is sent: if sending raises, close() gives it back.

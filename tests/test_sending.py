@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from reminders.sending import send_due
 from reminders.settings import load_settings
-from tests.conftest import NEW_YORK, edit_meetings, run_cli
+from tests.conftest import NEW_YORK, edit_meetings, run_cli, set_setting
 from tests.mailsink import SinkServer
 
 WANT_WORCESTER = {
@@ -214,3 +218,22 @@ def test_templates_that_transform_the_name_still_get_each_persons_own(
     assert "NAME: ANA\r\n" in bodies["ana@example.org"]
     assert "NAME: SAM LEE\r\n" in bodies["sam@example.org"]
     assert "NAME: FATIMA ALI\r\n" in bodies["fatima@example.org"]
+
+
+def test_a_sender_gives_back_what_it_cannot_send_before_its_lease_ends(
+    mail_workspace: Path, smtp: SinkServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # timeout 5 s: no send starts within 5 s of the lease's end, 15 s after each claim.
+    set_setting(mail_workspace, '[queue]\nbatch = 3\nlease = "20 seconds"')
+    start = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
+    readings = itertools.count()
+
+    def clock() -> datetime:  # six seconds pass at each look at the clock
+        return start + timedelta(seconds=6 * next(readings))
+
+    settings = load_settings(mail_workspace / "reminders.toml", mail_workspace)
+    with caplog.at_level(logging.WARNING, logger="reminders.send"):
+        report = send_due(settings, start, clock=clock)
+    assert report.sent == 4
+    assert recipients(smtp) == sorted(WANT_WORCESTER)
+    assert "lease nearly over; giving back 1 claims" in caplog.text

@@ -67,6 +67,9 @@ def test_no_file_anywhere_means_defaults(tmp_path: Path, monkeypatch: pytest.Mon
         ('[notices]\naudience = "everyone"\n', 2, "notices.audience: must be one of"),
         ("[mail]\nmax_per_minute = -5\n", 2, "mail.max_per_minute: must be a whole number"),
         ("state = \n", 1, "not valid TOML"),
+        ('state = "mysql://db/x"\n', 1, "'mysql' is not a state store"),
+        ('[queue]\nbatch = 20\nlease = "10 minutes"\n', 3, "must be longer than [mail] timeout"),
+        ("[queue]\nbatch = 0\n", 2, "queue.batch: must be a whole number above zero"),
     ],
 )
 def test_bad_settings_are_named_with_file_and_line(
@@ -106,3 +109,24 @@ def test_environment_variable_selects_the_settings_file(tmp_path: Path) -> None:
     result = run_cli("check", cwd=tmp_path, REMINDERS_CONFIG=str(config))
     assert result.returncode == 0, result.stderr
     assert "10 meetings" in result.stdout
+
+
+def test_state_names_a_file_or_a_postgresql_server(tmp_path: Path) -> None:
+    config = tmp_path / "reminders.toml"
+    config.write_text('state = "postgresql://reminders@db.example.org/reminders"\n')
+    assert (
+        load_settings(config, tmp_path).state == "postgresql://reminders@db.example.org/reminders"
+    )
+    config.write_text('state = "var/state.db"\n')
+    assert load_settings(config, tmp_path).state == tmp_path / "var" / "state.db"
+
+
+def test_environment_supplies_the_state_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REMINDERS_STATE", "postgresql://reminders@db.example.org/reminders")
+    assert load_settings(None, tmp_path).state == "postgresql://reminders@db.example.org/reminders"
+    monkeypatch.setenv("REMINDERS_STATE", "redis://db.example.org")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, tmp_path)
+    assert str(caught.value.problems[0]).startswith("$REMINDERS_STATE: 'redis' is not")

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.mailsink import SinkServer
+from tests.mailsink import SinkServer, free_port
 from tests.pgserver import PostgresServer
 from tests.test_daemon import CALENDAR, Daemon, meeting, subscribers, wait_for
 
@@ -131,3 +131,13 @@ def test_three_daemons_build_once_and_send_one_change_notice_each(
     logs = [daemon.text() for daemon in running]
     assert all(daemon.stop() == 0 for daemon in running)
     assert sum(log.count("public folder:") for log in logs) == 2  # first build, then the edit
+
+
+def test_check_names_an_unreachable_server_without_its_password(workspace: Path) -> None:
+    url = f"postgresql://reminders:hunter2@127.0.0.1:{free_port()}/reminders"
+    result = run_cli("check", cwd=workspace, REMINDERS_STATE=url)
+    assert result.returncode == 1
+    assert "postgresql://reminders@127.0.0.1" in result.stderr
+    assert "cannot connect" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
