@@ -366,7 +366,10 @@ def sent_so_far(state: str) -> int:
         import psycopg
 
         with psycopg.connect(state) as db:
-            row = db.execute(query).fetchone()
+            try:
+                row = db.execute(query).fetchone()
+            except psycopg.errors.UndefinedTable:  # not created yet
+                row = (0,)
     else:
         db = sqlite3.connect(state)
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -265,16 +266,18 @@ def send_due(
 
 
 def _alive(name: str) -> bool:
-    """Whether the claim holder ``host:pid`` still runs (on this host, for SQLite)."""
-    pid = name.rpartition(":")[2]
+    """Whether the claim holder ``host:pid`` may still run."""
+    host, _, pid = name.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another host's process: only its lease can tell
     if not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # another user's live process
+        pass
     return True
 
 
