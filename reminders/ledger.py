@@ -27,7 +27,7 @@ from reminders.plan import Delivery
 from reminders.state import Database, stamp
 
 __all__ = [
-    "Claims",
+    "Holding",
     "MeetingCounts",
     "claim",
     "claims",
@@ -185,7 +185,7 @@ def release_dead(db: Database, alive: Callable[[str], bool]) -> int:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Claims:
+class Holding:
     """What one sender holds."""
 
     holder: str
@@ -194,7 +194,7 @@ class Claims:
     until: datetime  # when its last lease ends
 
 
-def claims(db: Database, now: datetime) -> list[Claims]:
+def claims(db: Database, now: datetime) -> list[Holding]:
     """Per sender, the deliveries it has claimed and not yet recorded."""
     at = stamp(now)
     rows = db.execute(
@@ -205,7 +205,7 @@ def claims(db: Database, now: datetime) -> list[Claims]:
         (at, at),
     )
     return [
-        Claims(
+        Holding(
             holder=name,
             held=int(held),
             expired=int(expired),

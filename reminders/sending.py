@@ -11,16 +11,15 @@ the queue this way; on SQLite there is one sender, and the same code.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any, Literal
 
 from reminders import ledger
+from reminders.claims import Claims, alive
 from reminders.compose import (
     LINK_MARKS,
     NAME_MARK,
@@ -44,7 +43,7 @@ from reminders.prototypes import Prototype
 from reminders.publish import current_revisions, feed_options, meeting_calendar
 from reminders.revisions import Revision
 from reminders.settings import Settings
-from reminders.state import Database, StateError, holder, open_state
+from reminders.state import Database, StateError, open_state
 from reminders.subscribers import Subscriber, load_subscribers, mask
 from reminders.subscriptions import merge, web_subscribers
 from reminders.tokens import load_secret
@@ -233,7 +232,7 @@ def send_due(
         ledger.enqueue(connection, work.deliveries, now)
         ledger.expire(connection, now)
         if not connection.shared:
-            ledger.release_dead(connection, _alive)
+            ledger.release_dead(connection, alive)
         me = identity(settings, inputs.series, load_secret(settings.state))
         outbox = transport or open_transport(
             settings["mail.transport"],
@@ -245,98 +244,24 @@ def send_due(
         sender = _Sender(
             connection, inputs.series, work.people, settings, revisions, me, outbox, now
         )
-        queue = _Queue(connection, settings, work.deliveries, clock or (lambda: now))
+        claims = Claims(connection, settings, work.deliveries, clock or (lambda: now))
         try:
-            for delivery in queue.take(stop):
-                report.count(delivery, sender.deliver(delivery, queue.holder))
+            for delivery in claims.take(stop):
+                report.count(delivery, sender.deliver(delivery, claims.holder))
                 if progress:
                     progress(report.sent + report.failed + report.retry, len(work.deliveries))
-            if queue.stopped:
+            if claims.stopped:
                 report.stopped = "asked to stop"
         except (TransportError, StateError) as error:
             report.stopped, report.error = str(error), error
             log.error("sending stopped: %s; what is due stays due", error)
         finally:
-            queue.close()
+            claims.close()
             if transport is None:
                 outbox.close()
         return report
     finally:
         connection.close()
-
-
-def _alive(name: str) -> bool:
-    """Whether the claim holder ``host:pid`` may still run."""
-    host, _, pid = name.rpartition(":")
-    if host != socket.gethostname():
-        return True  # another host's process: only its lease can tell
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        pass
-    return True
-
-
-class _Queue:
-    """This sender's claims on the queue: taken a batch at a time, never sent past their lease."""
-
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        planned: list[Delivery],
-        clock: Callable[[], datetime],
-    ) -> None:
-        self.db, self.clock = db, clock
-        self.holder = holder()
-        self.batch: int = settings["queue.batch"]
-        self.lease: timedelta = settings["queue.lease"]
-        # One send may take up to the timeout: none starts that close to the lease's end.
-        self.margin = timedelta(seconds=settings["mail.timeout"])
-        self.planned = {(d.meeting_id, d.kind, d.recipient): d for d in planned}
-        self.held: list[ledger.Key] = []
-        self.stopped = False
-
-    def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
-        """Yield claimed deliveries in turn until the queue holds none for this sender."""
-        while True:
-            at = self.clock()
-            keys = ledger.claim(self.db, self.holder, at, at + self.lease, self.batch)
-            if not keys:
-                return
-            stale = [key for key in keys if key not in self.planned]
-            if stale:
-                # Not due by this sender's reading of the data: it may be the newer reading.
-                ledger.withdraw(self.db, self.holder, stale)
-            self.held = [key for key in keys if key in self.planned]
-            deadline = at + self.lease - self.margin
-            while self.held:
-                if stop():
-                    self.stopped = True
-                    return
-                if self.clock() >= deadline:
-                    log.warning("lease nearly over; giving back %d claims", len(self.held))
-                    break
-                # Still held while it is sent: if sending raises, close() gives it back.
-                yield self.planned[self.held[0]]
-                self.held.pop(0)
-            self._give_back()
-
-    def _give_back(self) -> None:
-        if self.held:
-            ledger.release(self.db, self.holder, self.held)
-            self.held = []
-
-    def close(self) -> None:
-        """Give back whatever is still claimed and unsent."""
-        try:
-            self._give_back()
-        except StateError as error:
-            log.warning("claims not given back (their lease will expire): %s", error)
 
 
 class _Sender:

@@ -130,3 +130,10 @@ def test_environment_supplies_the_state_connection(
     with pytest.raises(ConfigError) as caught:
         load_settings(None, tmp_path)
     assert str(caught.value.problems[0]).startswith("$REMINDERS_STATE: 'redis' is not")
+
+
+def test_the_server_example_settings_are_valid() -> None:
+    example = ROOT / "deploy" / "reminders.toml.example"
+    settings = load_settings(example, example.parent)
+    needed = timedelta(seconds=settings["mail.timeout"] * settings["queue.batch"])
+    assert settings["queue.lease"] > needed

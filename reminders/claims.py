@@ -1,0 +1,100 @@
+"""A sender's claims on the shared work queue: a batch at a time, never sent past the lease.
+
+The ledger holds the queue (see :mod:`reminders.ledger`); this is the sender's
+side of it. :class:`Claims` claims a batch, hands the deliveries this sender's
+own plan holds to the send loop one at a time, withdraws those it does not,
+and gives back what it cannot start with at least one SMTP timeout left on
+its lease. :func:`alive` lets a SQLite sender release the claims of a
+process that died on this host, instead of waiting out its lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from reminders import ledger
+from reminders.plan import Delivery
+from reminders.settings import Settings
+from reminders.state import Database, StateError, holder
+
+__all__ = ["Claims", "alive"]
+
+log = logging.getLogger("reminders.send")
+
+
+def alive(name: str) -> bool:
+    """Whether the claim holder ``host:pid`` may still run."""
+    host, _, pid = name.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another host's process: only its lease can tell
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        pass
+    return True
+
+
+class Claims:
+    """This sender's claims, and the deliveries they stand for."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        planned: list[Delivery],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db, self.clock = db, clock
+        self.holder = holder()
+        self.batch: int = settings["queue.batch"]
+        self.lease: timedelta = settings["queue.lease"]
+        # One send may take up to the timeout: none starts that close to the lease's end.
+        self.margin = timedelta(seconds=settings["mail.timeout"])
+        self.planned = {(d.meeting_id, d.kind, d.recipient): d for d in planned}
+        self.held: list[ledger.Key] = []
+        self.stopped = False
+
+    def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
+        """Yield claimed deliveries in turn until the queue holds none for this sender."""
+        while True:
+            at = self.clock()
+            keys = ledger.claim(self.db, self.holder, at, at + self.lease, self.batch)
+            if not keys:
+                return
+            stale = [key for key in keys if key not in self.planned]
+            if stale:
+                # Not due by this sender's reading of the data: it may be the newer reading.
+                ledger.withdraw(self.db, self.holder, stale)
+            self.held = [key for key in keys if key in self.planned]
+            deadline = at + self.lease - self.margin
+            while self.held:
+                if stop():
+                    self.stopped = True
+                    return
+                if self.clock() >= deadline:
+                    log.warning("lease nearly over; giving back %d claims", len(self.held))
+                    break
+                # Still held while it is sent: if sending raises, close() gives it back.
+                yield self.planned[self.held[0]]
+                self.held.pop(0)
+            self._give_back()
+
+    def _give_back(self) -> None:
+        if self.held:
+            ledger.release(self.db, self.holder, self.held)
+            self.held = []
+
+    def close(self) -> None:
+        """Give back whatever is still claimed and unsent."""
+        try:
+            self._give_back()
+        except StateError as error:
+            log.warning("claims not given back (their lease will expire): %s", error)
