@@ -8,6 +8,9 @@ had in flight, and its claims are taken by the others once its lease ends.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import shutil
 import signal
 import time
 from collections import Counter
@@ -141,3 +144,34 @@ def test_check_names_an_unreachable_server_without_its_password(workspace: Path)
     assert "cannot connect" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_hosts_sharing_a_database_sign_links_alike(
+    tmp_path: Path, workspace: Path, postgres: PostgresServer
+) -> None:
+    """Without $REMINDERS_SECRET the secret lives in the database, not beside a file."""
+    other = tmp_path / "other-host"
+    shutil.copytree(workspace, other)
+    url = postgres.database()
+    links = []
+    for home in (workspace, other):
+        out = home / "preview.eml"
+        env = {"REMINDERS_STATE": url, "REMINDERS_SECRET": ""}
+        result = run_cli(
+            "preview",
+            "2011-02-26-worcester",
+            "--to",
+            "ana@example.org",
+            "--out",
+            out,
+            cwd=home,
+            **env,
+        )
+        assert result.returncode == 0, result.stderr
+        message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+        links.append(message["List-Unsubscribe"])
+    assert links[0] == links[1]
+    assert "/unsubscribe" in links[0]
+    assert not (workspace / "var" / "secret").exists()
+    with psycopg.connect(url) as db:
+        assert db.execute("SELECT count(*) FROM secret").fetchone() == (1,)

@@ -8,11 +8,13 @@ told, venue watches, sign-ups and suppressions.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from reminders import ledger
@@ -89,6 +91,35 @@ def test_a_new_database_is_migrated_to_the_latest_schema_and_reopens_unchanged(
         for table in tables:
             assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
         db.close()
+
+
+def test_a_ledger_from_before_the_queue_keeps_its_rows_and_never_resends(
+    location: Path | str,
+) -> None:
+    # Build schema 4 by hand, as the release before the work queue left it.
+    if isinstance(location, Path):
+        old = sqlite3.connect(location, isolation_level=None)
+        for migration in MIGRATIONS[:4]:
+            old.executescript(migration.sqlite)
+        old.execute("PRAGMA user_version = 4")
+    else:
+        old = psycopg.connect(location, autocommit=True)
+        for migration in MIGRATIONS[:4]:
+            old.execute(migration.postgresql.encode())
+        old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        old.execute("INSERT INTO schema_version VALUES (4)")
+    old.execute(
+        "INSERT INTO delivery (meeting_id, kind, recipient, status, attempts, updated)"
+        " VALUES ('worcester', 'reminder:3d', 'p000@example.org', 'sent', 1, 'x')"
+    )
+    old.close()
+    db = open_state(location)
+    assert statuses(db) == {"p000@example.org": "sent"}
+    queued(db, 2)
+    assert ledger.claim(db, "a:1", NOW, NOW + LEASE, 5) == [
+        ("worcester", "reminder:3d", "p001@example.org")
+    ]
+    db.close()
 
 
 def test_a_database_newer_than_the_release_is_refused(location: Path | str) -> None:
