@@ -237,3 +237,30 @@ def test_a_sender_gives_back_what_it_cannot_send_before_its_lease_ends(
     assert report.sent == 4
     assert recipients(smtp) == sorted(WANT_WORCESTER)
     assert "lease nearly over; giving back 1 claims" in caplog.text
+
+
+def test_status_shows_each_senders_claims_and_expired_leases(workspace: Path) -> None:
+    from reminders import ledger
+    from reminders.plan import Delivery
+    from reminders.state import open_state
+
+    closes = datetime(2099, 1, 1, tzinfo=NEW_YORK)
+    db = open_state(workspace / "var" / "state.db")
+    ledger.enqueue(
+        db,
+        [
+            Delivery(
+                meeting_id="m", kind="reminder:3d", recipient=f"{n}@example.org", closes=closes
+            )
+            for n in range(3)
+        ],
+        datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK),
+    )
+    claimed_at = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
+    ledger.claim(db, "gone.example.org:4242", claimed_at, claimed_at + timedelta(minutes=15), 2)
+    db.close()
+    status = run_cli("status", cwd=workspace)
+    assert status.returncode == 0, status.stderr
+    assert "gone.example.org:4242  0        2        2011-02-23 14:20:00 UTC" in status.stdout
+    assert "Expired leases: that sender stopped mid-batch" in status.stdout
+    assert "@example.org" not in status.stdout
