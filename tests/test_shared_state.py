@@ -15,7 +15,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -79,8 +79,10 @@ def test_three_daemons_one_killed_mid_batch_serve_everyone_once(
     url = state_url(shared_home)
     smtp.sink.faults.delay = 0.01
     victim, *others = daemons(3)
-    wait_for(lambda: len(smtp.sink.received) >= 4000, timeout=120)
-    while not (in_hand := claims_of(url, victim.process.pid)):
+    wait_for(lambda: len(smtp.sink.received) >= 4500, timeout=120)
+    deadline = time.monotonic() + 30
+    while not (in_hand := claims_of(url, victim.process.pid)):  # kill it mid-batch
+        assert time.monotonic() < deadline, "the daemon never held claims"
         time.sleep(0.01)
     victim.stop(signal.SIGKILL)
     killed_at = time.monotonic()
@@ -175,3 +177,15 @@ def test_hosts_sharing_a_database_sign_links_alike(
     assert not (workspace / "var" / "secret").exists()
     with psycopg.connect(url) as db:
         assert db.execute("SELECT count(*) FROM secret").fetchone() == (1,)
+
+
+def test_a_second_builder_waits_its_turn(workspace: Path, postgres: PostgresServer) -> None:
+    url = postgres.database()
+    assert run_cli("build", cwd=workspace, REMINDERS_STATE=url).returncode == 0
+    until = (datetime.now(UTC) + timedelta(minutes=5)).isoformat(timespec="seconds")
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("INSERT INTO lease VALUES ('publish', 'other-host:1', %s)", (until,))
+    busy = run_cli("build", cwd=workspace, REMINDERS_STATE=url)
+    assert busy.returncode == 1
+    assert "another process is rebuilding the public folder" in busy.stderr
+    assert "Traceback" not in busy.stderr
