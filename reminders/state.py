@@ -2,7 +2,8 @@
 
 Everything the tool remembers (revisions, the delivery ledger and work
 queue, what people were told, sign-ups) is plain SQL written once, with
-``?`` placeholders, against :class:`Database`. :mod:`reminders.statefile`
+``?`` placeholders (so no SQL text holds a literal ``?`` or ``%``), against
+:class:`Database`. :mod:`reminders.statefile`
 (SQLite, the embedded default, one daemon) and :mod:`reminders.stateserver`
 (PostgreSQL, several daemons on one or several hosts) implement it, and
 :data:`MIGRATIONS` evolves both schemas in step: migration N means the same
