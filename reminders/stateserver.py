@@ -57,6 +57,9 @@ class ServerState:
             raise StateError(f"{self.name}: migration failed: {_first_line(error)}") from None
 
     def _migrate(self) -> None:
+        # Every connection comes here: an up-to-date schema costs one read and no lock.
+        if self._version() == len(MIGRATIONS):
+            return
         # Two daemons creating the table at the same moment: one of them loses, harmlessly.
         with suppress(errors.UniqueViolation, errors.DuplicateTable):
             self.connection.execute(
@@ -68,15 +71,28 @@ class ServerState:
             if row is None:
                 self.connection.execute("INSERT INTO schema_version VALUES (0)")
             version = row[0] if row else 0
-            if version > len(MIGRATIONS):
-                raise StateError(
-                    f"{self.name}: state database is at schema {version}, newer than this "
-                    f"release knows ({len(MIGRATIONS)}); upgrade reminders"
-                )
+            self._refuse_newer(version)
             for migration in MIGRATIONS[version:]:
                 for statement in statements(migration.postgresql):
                     self.connection.execute(statement.encode("utf-8"))
             self.connection.execute("UPDATE schema_version SET version = %s", (len(MIGRATIONS),))
+
+    def _version(self) -> int | None:
+        """The schema's version, or None before the first migration."""
+        try:
+            row = self.connection.execute("SELECT version FROM schema_version").fetchone()
+        except errors.UndefinedTable:
+            return None
+        if row is not None:
+            self._refuse_newer(row[0])
+        return row[0] if row else None
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > len(MIGRATIONS):
+            raise StateError(
+                f"{self.name}: state database is at schema {version}, newer than this "
+                f"release knows ({len(MIGRATIONS)}); upgrade reminders"
+            )
 
     def _translate(self, sql: str) -> str:
         # One SQL text serves both engines: SQLite's ? becomes psycopg's %s.
