@@ -124,8 +124,8 @@ class _Mailer:
     about the address.
     """
 
-    def __init__(self, settings: Settings, series: Callable[[], Series]) -> None:
-        self.settings, self.series = settings, series
+    def __init__(self, settings: Settings, series: Callable[[], Series], secret: bytes) -> None:
+        self.settings, self.series, self.secret = settings, series, secret
         self.jobs: queue.Queue[_Confirmation] = queue.Queue()
         threading.Thread(target=self._work, name="confirmations", daemon=True).start()
 
@@ -142,7 +142,7 @@ class _Mailer:
 
     def _deliver(self, job: _Confirmation) -> None:
         series = self.series()
-        me = identity(self.settings, series, load_secret(self.settings.state))
+        me = identity(self.settings, series, self.secret)
         context = {
             "name": job.person.name,
             "confirm_url": job.url,
@@ -200,7 +200,7 @@ def create_app(
     base_path = urlsplit(settings.base_url).path or "/"
     limiter = RateLimit(signups_per_client, 600)
     site = _Site(settings)
-    mailer = _Mailer(settings, site.series)
+    mailer = _Mailer(settings, site.series, secret)
 
     def page(status: int = 200, **context: Any) -> Response:
         env = current()
