@@ -58,7 +58,7 @@ class Claims:
         self.lease: timedelta = settings["queue.lease"]
         # One send may take up to the timeout: none starts that close to the lease's end.
         self.margin = timedelta(seconds=settings["mail.timeout"])
-        self.planned = {(d.meeting_id, d.kind, d.recipient): d for d in planned}
+        self.planned = {ledger.key(d): d for d in planned}
         self.held: list[ledger.Key] = []
         self.stopped = False
 

@@ -35,6 +35,7 @@ __all__ = [
     "enqueue",
     "expire",
     "finished",
+    "key",
     "load_watches",
     "record_failed",
     "record_retry",
@@ -87,11 +88,12 @@ def suppress(db: Database, address: str, reason: str, now: datetime) -> bool:
     return cursor.rowcount == 1
 
 
-def _key(delivery: Delivery) -> tuple[str, str, str]:
-    return (delivery.meeting_id, delivery.kind, delivery.recipient)
-
-
 Key = tuple[str, str, str]  # (meeting id, kind, recipient)
+
+
+def key(delivery: Delivery) -> Key:
+    """The delivery's row key in the ledger."""
+    return (delivery.meeting_id, delivery.kind, delivery.recipient)
 
 
 def enqueue(db: Database, deliveries: Iterable[Delivery], now: datetime) -> None:
@@ -100,7 +102,7 @@ def enqueue(db: Database, deliveries: Iterable[Delivery], now: datetime) -> None
         db.executemany(
             "INSERT INTO delivery (meeting_id, kind, recipient, status, updated, closes)"
             " VALUES (?, ?, ?, 'due', ?, ?) ON CONFLICT (meeting_id, kind, recipient) DO NOTHING",
-            ((*_key(d), stamp(now), stamp(d.closes)) for d in deliveries),
+            ((*key(d), stamp(now), stamp(d.closes)) for d in deliveries),
         )
 
 
@@ -143,7 +145,7 @@ def release(db: Database, holder: str, keys: Iterable[Key]) -> None:
         db.executemany(
             "UPDATE delivery SET claimed_by = NULL, lease_until = NULL"
             " WHERE meeting_id = ? AND kind = ? AND recipient = ? AND claimed_by = ?",
-            ((*key, holder) for key in keys),
+            ((*claimed, holder) for claimed in keys),
         )
 
 
@@ -156,7 +158,7 @@ def withdraw(db: Database, holder: str, keys: Iterable[Key]) -> None:
         db.executemany(
             "DELETE FROM delivery WHERE meeting_id = ? AND kind = ? AND recipient = ?"
             " AND claimed_by = ? AND status IN ('due', 'retry')",
-            ((*key, holder) for key in keys),
+            ((*claimed, holder) for claimed in keys),
         )
 
 
@@ -268,7 +270,7 @@ def record_sent(
                 " last_error = NULL, message_id = ?, updated = ?, retry_after = NULL,"
                 " claimed_by = NULL, lease_until = NULL"
                 " WHERE meeting_id = ? AND kind = ? AND recipient = ? AND claimed_by = ?",
-                (message_id, stamp(now), *_key(delivery), holder),
+                (message_id, stamp(now), *key(delivery), holder),
             ).rowcount
             == 1
         )
@@ -294,7 +296,7 @@ def record_retry(db: Database, delivery: Delivery, error: str, now: datetime) ->
     with db.transaction():
         row = db.execute(
             "SELECT attempts FROM delivery WHERE meeting_id = ? AND kind = ? AND recipient = ?",
-            (delivery.meeting_id, delivery.kind, delivery.recipient),
+            key(delivery),
         ).fetchone()
         attempts = int(row[0]) + 1 if row else 1
         delay: timedelta = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)

@@ -74,7 +74,7 @@ def _path(value: Any) -> str:
 
 def _state(value: Any) -> str:
     text = _string(value)
-    if "://" in text and not text.startswith(("postgresql://", "postgres://")):
+    if "://" in text and not is_server(text):
         raise ValueError(f"{text.split('://')[0]!r} is not a state store: a path or postgresql://")
     return text
 
