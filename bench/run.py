@@ -31,10 +31,10 @@ from icalendar import Calendar, Event, vCalAddress
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reminders.compose import compose  # noqa: E402
 from reminders.daemon import Daemon  # noqa: E402
-from reminders.feed import FeedOptions, fingerprint, series_feed, shown  # noqa: E402
-from reminders.meetings import Meeting, Series  # noqa: E402
+from reminders.inputs.meetings import Meeting, Series  # noqa: E402
+from reminders.mail.compose import compose  # noqa: E402
+from reminders.publish.feed import FeedOptions, fingerprint, series_feed, shown  # noqa: E402
 from reminders.revisions import revise  # noqa: E402
 from reminders.sending import identity, load_inputs, send_due  # noqa: E402
 from reminders.settings import load_settings  # noqa: E402
@@ -206,8 +206,8 @@ def run_send(config: Path) -> float:
 
 def prebuilt(config: Path) -> list[tuple[str, bytes]]:
     """The same messages, each built with the reference composer, for the bare loop."""
-    from reminders.compose import Templates, message_context, personal_links
-    from reminders.publish import meeting_calendar
+    from reminders.mail.compose import Templates, message_context, personal_links
+    from reminders.publish.site import meeting_calendar
 
     settings = load_settings(config, config.parent)
     inputs = load_inputs(settings)
@@ -283,10 +283,9 @@ def send_peak_rss(config: Path) -> int:
 
 def ledger_cost(config: Path, count: int = 2000) -> float:
     """Seconds per committed ledger record (one transaction each, as the sender does)."""
-    from reminders import ledger
-    from reminders.meetings import Snapshot
+    from reminders.inputs.meetings import Snapshot
     from reminders.plan import Delivery
-    from reminders.state import open_state
+    from reminders.store import ledger, open_state
 
     shutil.rmtree(config.parent / "var", ignore_errors=True)
     settings = load_settings(config, config.parent)

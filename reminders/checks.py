@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from reminders.compose import PersonalLinks, TemplateProblem, Templates, message_context
 from reminders.errors import DataError, Problem
-from reminders.meetings import Series, Snapshot, load_series
-from reminders.publish import feed_options
+from reminders.inputs.meetings import Series, Snapshot, load_series
+from reminders.inputs.subscribers import Subscriber, load_subscribers
+from reminders.mail.compose import PersonalLinks, TemplateProblem, Templates, message_context
+from reminders.publish.site import feed_options
 from reminders.settings import Settings
-from reminders.state import StateError, is_server, open_state
-from reminders.subscribers import Subscriber, load_subscribers
+from reminders.store import open_state
+from reminders.store.base import StateError, is_server
 
 __all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates"]
 

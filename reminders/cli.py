@@ -19,12 +19,12 @@ from typing import Any
 import click
 
 from reminders import __version__
-from reminders.announcement import read_announcement, render_meetings_file
 from reminders.errors import DataError, Problem, ReminderError, UsageError
 from reminders.files import write_atomically
-from reminders.meetings import load_series, zone_named
+from reminders.inputs.announcement import read_announcement, render_meetings_file
+from reminders.inputs.meetings import load_series, zone_named
 from reminders.settings import Settings, find_settings, load_settings
-from reminders.tables import meeting_rows, render_table
+from reminders.terminal import meeting_rows, render_table
 
 __all__ = ["cli", "main"]
 
@@ -286,9 +286,9 @@ def status(context: _Context) -> None:
 @pass_context
 def unsubscribe(context: _Context, address: str) -> None:
     """Stop all mail to ADDRESS, for good."""
-    from reminders.ledger import suppress
-    from reminders.state import open_state
-    from reminders.subscribers import parse_address
+    from reminders.inputs.subscribers import parse_address
+    from reminders.store import open_state
+    from reminders.store.ledger import suppress
 
     try:
         parse_address(address)
@@ -312,7 +312,7 @@ def unsubscribe(context: _Context, address: str) -> None:
 @pass_context
 def build(context: _Context, out: Path | None, now: datetime | None) -> None:
     """Write the feeds, one .ics per meeting and the landing page."""
-    from reminders.publish import build as build_site
+    from reminders.publish.site import build as build_site
 
     result = build_site(context.settings(), _now(now), out)
     click.echo(
@@ -327,7 +327,7 @@ def build(context: _Context, out: Path | None, now: datetime | None) -> None:
 @pass_context
 def serve(context: _Context, host: str, port: int) -> None:
     """Serve the public folder and the sign-up pages (waitress)."""
-    from reminders.web import make_server
+    from reminders.web.app import make_server
 
     settings = context.settings()
     server = make_server(settings, host, port)

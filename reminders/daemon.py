@@ -27,11 +27,12 @@ from types import FrameType
 from typing import IO
 
 from reminders.errors import DataError, ReminderError
-from reminders.publish import BuildBusy, build, current_revisions, feed_options
+from reminders.publish.site import BuildBusy, build, current_revisions, feed_options
 from reminders.revisions import Revision
 from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, send_due
 from reminders.settings import Settings
-from reminders.state import describe, is_server, open_state
+from reminders.store import open_state
+from reminders.store.base import describe, is_server
 
 __all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
 

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 
-from reminders.meetings import Meeting, Series, Snapshot
+from reminders.inputs.meetings import Meeting, Series, Snapshot
+from reminders.inputs.subscribers import Subscriber
 from reminders.plan import Delivery
-from reminders.subscribers import Subscriber
 
 __all__ = [
     "Change",

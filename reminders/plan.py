@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from reminders.meetings import Meeting, Snapshot
-from reminders.subscribers import Subscriber
+from reminders.inputs.meetings import Meeting, Snapshot
+from reminders.inputs.subscribers import Subscriber
 
 __all__ = [
     "Delivery",

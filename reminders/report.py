@@ -9,17 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from reminders import ledger
-from reminders.compose import compose, message_context, personal_links
 from reminders.errors import UsageError
-from reminders.meetings import Meeting
+from reminders.inputs.meetings import Meeting
+from reminders.inputs.subscribers import Subscriber
+from reminders.mail.compose import compose, message_context, personal_links
 from reminders.plan import upcoming
-from reminders.publish import current_revisions, feed_options, meeting_calendar
+from reminders.publish.site import current_revisions, feed_options, meeting_calendar
 from reminders.sending import Inputs, identity, load_inputs, plan_now, schedule
 from reminders.settings import Settings, parse_duration
-from reminders.state import describe, open_state
-from reminders.subscribers import Subscriber
-from reminders.tables import render_table
+from reminders.store import ledger, open_state
+from reminders.store.base import describe
+from reminders.terminal import render_table
 from reminders.tokens import load_secret
 
 __all__ = ["plan_report", "preview_message", "status_report"]
@@ -168,7 +168,7 @@ def preview_message(
     link = personal_links(me, person.email)
     when = now or meeting.start - offset
     context = message_context(meeting, person, inputs.series, options, link, when)
-    from reminders.compose import Templates
+    from reminders.mail.compose import Templates
     from reminders.plan import offset_label
 
     letter = Templates(settings.templates).render("reminder", context)

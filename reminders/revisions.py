@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from reminders.state import Database
+from reminders.store.base import Database
 
 __all__ = ["Revision", "load_revisions", "revise", "save_revisions"]
 

@@ -18,9 +18,12 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any, Literal
 
-from reminders import ledger
-from reminders.claims import Claims, alive
-from reminders.compose import (
+from reminders.errors import Problem, ReminderError
+from reminders.i18n.languages import Language, choose
+from reminders.inputs.meetings import Meeting, Series, Snapshot, load_series
+from reminders.inputs.subscribers import Subscriber, load_subscribers, mask
+from reminders.mail.batch import Prototype
+from reminders.mail.compose import (
     LINK_MARKS,
     NAME_MARK,
     Identity,
@@ -34,26 +37,23 @@ from reminders.compose import (
     shared_context,
     template_for,
 )
-from reminders.errors import Problem, ReminderError
-from reminders.languages import Language, choose
-from reminders.meetings import Meeting, Series, Snapshot, load_series
-from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
-from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
-from reminders.prototypes import Prototype
-from reminders.publish import current_revisions, feed_options, meeting_calendar
-from reminders.revisions import Revision
-from reminders.settings import Settings
-from reminders.state import Database, StateError, open_state
-from reminders.subscribers import Subscriber, load_subscribers, mask
-from reminders.subscriptions import merge, web_subscribers
-from reminders.tokens import load_secret
-from reminders.transport import (
+from reminders.mail.transports import (
     PermanentFailure,
     TemporaryFailure,
     Transport,
     TransportError,
     open_transport,
 )
+from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
+from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
+from reminders.publish.site import current_revisions, feed_options, meeting_calendar
+from reminders.revisions import Revision
+from reminders.settings import Settings
+from reminders.store import ledger, open_state
+from reminders.store.base import Database, StateError
+from reminders.store.claims import Claims, alive
+from reminders.store.signups import merge, web_subscribers
+from reminders.tokens import load_secret
 
 __all__ = [
     "Due",

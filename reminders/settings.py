@@ -21,9 +21,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reminders.errors import ConfigError, DataError, Problem
-from reminders.state import is_server
-from reminders.tomlsource import SourceMap, TomlDocument, read_toml, unknown_key
-from reminders.wallclock import WallClockError, parse_time
+from reminders.store.base import is_server
+from reminders.inputs.toml_lines import SourceMap, TomlDocument, read_toml, unknown_key
+from reminders.inputs.wallclock import WallClockError, parse_time
 
 __all__ = ["SETTINGS", "Settings", "find_settings", "load_settings", "parse_duration"]
 

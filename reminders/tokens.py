@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reminders.errors import ReminderError
-from reminders.state import open_state
+from reminders.store import open_state
 
 __all__ = [
     "InvalidToken",

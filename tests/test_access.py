@@ -10,8 +10,8 @@ import pytest
 from icalendar import Calendar
 
 from reminders.errors import DataError
-from reminders.meetings import load_series
-from reminders.publish import build
+from reminders.inputs.meetings import load_series
+from reminders.publish.site import build
 from reminders.settings import load_settings
 from tests.conftest import edit_meetings
 from tests.test_meetings import WORCESTER
@@ -100,7 +100,7 @@ def test_access_shows_in_the_feed_and_on_the_page(workspace: Path) -> None:
 def test_access_shows_in_the_reminder_email() -> None:
     from dataclasses import replace
 
-    from reminders.access import Access
+    from reminders.inputs.access import Access
     from tests.test_compose import WORCESTER as MEETING
     from tests.test_compose import make
 

@@ -9,14 +9,14 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.announcement import (
+from reminders.inputs.announcement import (
     Announcement,
     DraftMeeting,
     read_announcement,
     render_meetings_file,
 )
-from reminders.meetings import load_series, parse_series
-from reminders.tomlsource import SourceMap, TomlDocument
+from reminders.inputs.meetings import load_series, parse_series
+from reminders.inputs.toml_lines import SourceMap, TomlDocument
 from tests.conftest import SEED
 
 # Every field of every meeting of the seed, as announced.

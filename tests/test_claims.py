@@ -7,8 +7,8 @@ import socket
 import subprocess
 import sys
 
-from reminders.claims import alive
-from reminders.state import holder
+from reminders.store.base import holder
+from reminders.store.claims import alive
 
 
 def test_this_process_is_alive() -> None:

@@ -12,7 +12,9 @@ from email.message import EmailMessage
 import pytest
 from icalendar import Calendar
 
-from reminders.compose import (
+from reminders.inputs.meetings import Meeting, load_series
+from reminders.inputs.subscribers import Subscriber
+from reminders.mail.compose import (
     Identity,
     PersonalLinks,
     Templates,
@@ -20,11 +22,9 @@ from reminders.compose import (
     header_safe,
     message_context,
 )
-from reminders.feed import FeedOptions, fingerprint, shown
-from reminders.meetings import Meeting, load_series
-from reminders.publish import meeting_calendar
+from reminders.publish.feed import FeedOptions, fingerprint, shown
+from reminders.publish.site import meeting_calendar
 from reminders.revisions import revise
-from reminders.subscribers import Subscriber
 from tests.conftest import MEETINGS, ROOT
 
 SERIES = load_series(MEETINGS)

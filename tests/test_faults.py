@@ -180,7 +180,9 @@ def test_state_database_has_wal_and_a_schema_version(mail_workspace: Path) -> No
 
 
 def test_older_database_is_migrated_and_newer_one_refused(tmp_path: Path) -> None:
-    from reminders.state import MIGRATIONS, StateError, open_state
+    from reminders.store import open_state
+    from reminders.store.base import StateError
+    from reminders.store.migrations import MIGRATIONS
 
     path = tmp_path / "state.db"
     old = sqlite3.connect(path, isolation_level=None)

@@ -10,7 +10,7 @@ import vobject
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from reminders.publish import build
+from reminders.publish.site import build
 from reminders.settings import load_settings
 from tests.conftest import edit_meetings
 

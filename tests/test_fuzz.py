@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reminders.errors import ConfigError, DataError
-from reminders.meetings import MEETING_KEYS, load_series
+from reminders.inputs.meetings import MEETING_KEYS, load_series
 from reminders.settings import load_settings
 from reminders.tokens import InvalidToken, make_token, read_token
 from tests.conftest import MEETINGS, ROOT
@@ -182,7 +182,7 @@ _APP = []
 def _app():  # type: ignore[no-untyped-def]
     """One in-process application over a scratch state (no network: its mailer never runs)."""
     if not _APP:
-        from reminders.web import create_app
+        from reminders.web.app import create_app
 
         folder = Path(tempfile.mkdtemp())
         (folder / "reminders.toml").write_text(

@@ -10,8 +10,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from reminders.languages import LANGUAGES, REVIEWED, SOURCE, catalog_state, choose
-from reminders.phrasing import babel_locale, duration_phrase, short_day_phrase, when_phrase
+from reminders.i18n.languages import LANGUAGES, REVIEWED, SOURCE, catalog_state, choose
+from reminders.i18n.phrasing import babel_locale, duration_phrase, short_day_phrase, when_phrase
 from reminders.sending import send_due
 from reminders.settings import load_settings
 from tests.conftest import NEW_YORK, ROOT, set_setting
@@ -135,7 +135,7 @@ def test_drafts_allowed_go_out_whole_in_their_language(
 def test_usable_languages_get_their_own_landing_page_and_feed(workspace: Path) -> None:
     from icalendar import Calendar
 
-    from reminders.publish import build
+    from reminders.publish.site import build
 
     set_setting(workspace, '[languages]\nallow_drafts = ["es"]')
     settings = load_settings(workspace / "reminders.toml", workspace)

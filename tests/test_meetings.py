@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reminders.errors import DataError
-from reminders.meetings import Status, is_tbd, load_series
+from reminders.inputs.meetings import Status, is_tbd, load_series
 from tests.conftest import MEETINGS
 
 WriteMeetings = Callable[..., Path]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from icalendar import Calendar
 
-from reminders.meetings import Snapshot, load_series
+from reminders.inputs.meetings import Snapshot, load_series
 from reminders.notices import changes, observe
 from reminders.sending import SendReport, send_due
 from reminders.settings import load_settings

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from reminders.publish import build
+from reminders.publish.site import build
 from reminders.settings import load_settings
 from tests.conftest import edit_meetings
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
-from reminders.meetings import Meeting, Status
+from reminders.inputs.meetings import Meeting, Status
+from reminders.inputs.subscribers import Subscriber
 from reminders.plan import Schedule, due, offset_label, open_windows, skipped, windows
-from reminders.subscribers import Subscriber
 from tests.conftest import NEW_YORK
 
 MEETING = Meeting(

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.compose import Letter, compose
-from reminders.prototypes import Prototype, set_boundaries
-from reminders.subscribers import Subscriber
+from reminders.inputs.subscribers import Subscriber
+from reminders.mail.batch import Prototype, set_boundaries
+from reminders.mail.compose import Letter, compose
 from tests.test_compose import IDENTITY, NOW, WORCESTER
 
 CALENDAR = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"

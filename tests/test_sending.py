@@ -240,9 +240,8 @@ def test_a_sender_gives_back_what_it_cannot_send_before_its_lease_ends(
 
 
 def test_status_shows_each_senders_claims_and_expired_leases(workspace: Path) -> None:
-    from reminders import ledger
     from reminders.plan import Delivery
-    from reminders.state import open_state
+    from reminders.store import ledger, open_state
 
     closes = datetime(2099, 1, 1, tzinfo=NEW_YORK)
     db = open_state(workspace / "var" / "state.db")

@@ -205,7 +205,7 @@ def test_behind_a_trusted_proxy_the_rate_limit_is_per_forwarded_client(workspace
     import re as regex
 
     from reminders.settings import load_settings
-    from reminders.web import create_app
+    from reminders.web.app import create_app
 
     config = workspace / "reminders.toml"
     config.write_text(

@@ -17,14 +17,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from reminders import ledger
-from reminders.meetings import Snapshot
+from reminders.inputs.meetings import Snapshot
+from reminders.inputs.subscribers import Subscriber
 from reminders.notices import Watch
 from reminders.plan import Delivery
 from reminders.revisions import Revision, load_revisions, save_revisions
-from reminders.state import MIGRATIONS, Database, StateError, describe, open_state
-from reminders.subscribers import Subscriber
-from reminders.subscriptions import confirm, leave, start_signup, web_subscribers
+from reminders.store import ledger, open_state
+from reminders.store.base import Database, StateError, describe
+from reminders.store.migrations import MIGRATIONS
+from reminders.store.signups import confirm, leave, start_signup, web_subscribers
 from tests.mailsink import free_port
 from tests.pgserver import PostgresServer
 

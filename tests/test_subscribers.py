@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reminders.errors import DataError
-from reminders.subscribers import load_subscribers, mask, parse_address
+from reminders.inputs.subscribers import load_subscribers, mask, parse_address
 from tests.conftest import SUBSCRIBERS
 
 CITIES = ("Worcester", "Lowell", "New Bedford")

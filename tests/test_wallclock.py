@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.wallclock import (
+from reminders.inputs.wallclock import (
     WallClockError,
     parse_date,
     parse_time,

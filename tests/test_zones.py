@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.tz import tzical
 
-from reminders.zones import transitions, vtimezone
+from reminders.publish.timezones import transitions, vtimezone
 
 ZONES = [
     "America/New_York",

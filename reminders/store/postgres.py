@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from reminders.state import MIGRATIONS, StateError, describe, statements
+from reminders.store.base import StateError, describe
+from reminders.store.migrations import MIGRATIONS, statements
 
 try:
     import psycopg

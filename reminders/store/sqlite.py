@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reminders.state import MIGRATIONS, StateError, statements
+from reminders.store.base import StateError
+from reminders.store.migrations import MIGRATIONS, statements
 
 __all__ = ["FileState"]
 

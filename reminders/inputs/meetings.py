@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reminders.access import Access, read_access
 from reminders.errors import DataError, Problem
-from reminders.tomlsource import TomlDocument, read_toml, unknown_key
-from reminders.wallclock import WallClockError, parse_date, parse_time, to_instant
+from reminders.inputs.access import Access, read_access
+from reminders.inputs.toml_lines import TomlDocument, read_toml, unknown_key
+from reminders.inputs.wallclock import WallClockError, parse_date, parse_time, to_instant
 
 __all__ = [
     "Meeting",

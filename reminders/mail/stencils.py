@@ -21,7 +21,9 @@ from email import quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
-from reminders.compose import (
+from reminders.inputs.meetings import Meeting
+from reminders.inputs.subscribers import Subscriber
+from reminders.mail.compose import (
     LINE_LENGTH,
     POLICY,
     Identity,
@@ -32,8 +34,6 @@ from reminders.compose import (
     message_id,
     personal_links,
 )
-from reminders.meetings import Meeting
-from reminders.subscribers import Subscriber
 
 __all__ = ["Prototype", "set_boundaries"]
 

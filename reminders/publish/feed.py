@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress, vDuration, vUri
 
 from reminders import __version__
-from reminders.links import feed_url, meeting_page_url
-from reminders.meetings import Meeting, Series, one_line
+from reminders.inputs.meetings import Meeting, Series, one_line
+from reminders.publish.links import feed_url, meeting_page_url
+from reminders.publish.timezones import vtimezone
 from reminders.revisions import Revision
-from reminders.zones import vtimezone
 
 __all__ = [
     "PRODID",

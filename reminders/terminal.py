@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reminders.meetings import Meeting
+from reminders.inputs.meetings import Meeting
 
 __all__ = ["meeting_rows", "render_table"]
 

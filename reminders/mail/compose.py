@@ -27,18 +27,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import escape
 
 from reminders.errors import DataError, Problem
-from reminders.feed import FeedOptions, shown
-from reminders.languages import Language, translations
-from reminders.links import (
-    feed_url,
-    google_event_url,
-    map_url,
-    meeting_ics_url,
-    outlook_event_url,
-)
-from reminders.meetings import Meeting, Series, Snapshot
-from reminders.notices import changes
-from reminders.phrasing import (
+from reminders.i18n.languages import Language, translations
+from reminders.i18n.phrasing import (
     day_phrase,
     duration_phrase,
     short_day_phrase,
@@ -46,7 +36,17 @@ from reminders.phrasing import (
     when_phrase,
     zone_phrase,
 )
-from reminders.subscribers import Subscriber
+from reminders.inputs.meetings import Meeting, Series, Snapshot
+from reminders.inputs.subscribers import Subscriber
+from reminders.notices import changes
+from reminders.publish.feed import FeedOptions, shown
+from reminders.publish.links import (
+    feed_url,
+    google_event_url,
+    map_url,
+    meeting_ics_url,
+    outlook_event_url,
+)
 from reminders.tokens import make_token, stable_id
 
 __all__ = [

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reminders.meetings import Snapshot
+from reminders.inputs.meetings import Snapshot
 from reminders.notices import Watch
 from reminders.plan import Delivery
-from reminders.state import Database, stamp
+from reminders.store.base import Database, stamp
 
 __all__ = [
     "Holding",

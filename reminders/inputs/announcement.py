@@ -5,7 +5,7 @@ details in any order: venue before or after the date, "NEW INFO:" markers,
 "Location (TBD)". :func:`read_announcement` is pure: it returns the meetings
 it read and a problem for every line that looks like a meeting but cannot be
 read, so nothing is dropped silently. :func:`render_meetings_file` writes the
-result in the format :mod:`reminders.meetings` reads.
+result in the format :mod:`reminders.inputs.meetings` reads.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from datetime import date, time
 from pathlib import Path
 
 from reminders.errors import Problem
-from reminders.meetings import is_tbd, slug
-from reminders.wallclock import (
+from reminders.inputs.meetings import is_tbd, slug
+from reminders.inputs.wallclock import (
     DATE_PATTERN,
     MONTHS,
     RANGE_PATTERN,

@@ -1,6 +1,6 @@
 """A sender's claims on the shared work queue: a batch at a time, never sent past the lease.
 
-The ledger holds the queue (see :mod:`reminders.ledger`); this is the sender's
+The ledger holds the queue (see :mod:`reminders.store.ledger`); this is the sender's
 side of it. :class:`Claims` claims a batch, hands the deliveries this sender's
 own plan holds to the send loop one at a time, withdraws those it does not,
 and gives back what it cannot start with at least one SMTP timeout left on
@@ -16,10 +16,10 @@ import socket
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from reminders import ledger
 from reminders.plan import Delivery
 from reminders.settings import Settings
-from reminders.state import Database, StateError, holder
+from reminders.store import ledger
+from reminders.store.base import Database, StateError, holder
 
 __all__ = ["Claims", "alive"]
 

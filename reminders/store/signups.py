@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reminders.ledger import suppress
-from reminders.state import Database, stamp
-from reminders.subscribers import Subscriber
+from reminders.inputs.subscribers import Subscriber
+from reminders.store.base import Database, stamp
+from reminders.store.ledger import suppress
 from reminders.tokens import address_id
 
 __all__ = [

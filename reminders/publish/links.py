@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC
 from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from reminders.meetings import Meeting
+from reminders.inputs.meetings import Meeting
 
 __all__ = [
     "city_feed_url",

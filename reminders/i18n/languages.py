@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from reminders.phrasing import babel_locale
+from reminders.i18n.phrasing import babel_locale
 
 __all__ = [
     "LANGUAGES",

@@ -14,9 +14,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from reminders.feed import FeedOptions, shown
-from reminders.languages import LANGUAGES, Language, translations
-from reminders.links import (
+from reminders.i18n.languages import LANGUAGES, Language, translations
+from reminders.i18n.phrasing import day_phrase, time_range_phrase, zone_phrase
+from reminders.inputs.meetings import Meeting, Series, slug
+from reminders.publish.feed import FeedOptions, shown
+from reminders.publish.links import (
     city_feed_url,
     feed_url,
     google_event_url,
@@ -27,8 +29,6 @@ from reminders.links import (
     outlook_subscribe_url,
     webcal_url,
 )
-from reminders.meetings import Meeting, Series, slug
-from reminders.phrasing import day_phrase, time_range_phrase, zone_phrase
 
 __all__ = ["ENGLISH", "MeetingView", "landing_page", "language_switch", "web_environment"]
 

@@ -31,17 +31,18 @@ from flask import Flask, Response, request
 from jinja2 import Environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from reminders.compose import Templates, compose_confirmation
 from reminders.errors import DataError
-from reminders.languages import LANGUAGES, choose
-from reminders.meetings import Series, load_series, one_line
-from reminders.pages import landing_page, language_switch
-from reminders.publish import feed_options, page_environments
+from reminders.i18n.languages import LANGUAGES, choose
+from reminders.inputs.meetings import Series, load_series, one_line
+from reminders.inputs.subscribers import Subscriber, load_subscribers, parse_address
+from reminders.mail.compose import Templates, compose_confirmation
+from reminders.mail.transports import TransportError, open_transport
+from reminders.publish.pages import landing_page, language_switch
+from reminders.publish.site import feed_options, page_environments
 from reminders.sending import identity
 from reminders.settings import Settings
-from reminders.state import open_state
-from reminders.subscribers import Subscriber, load_subscribers, parse_address
-from reminders.subscriptions import (
+from reminders.store import open_state
+from reminders.store.signups import (
     CONFIRM_FOR,
     confirm,
     find_person,
@@ -52,11 +53,10 @@ from reminders.subscriptions import (
     web_subscribers,
 )
 from reminders.tokens import InvalidToken, load_secret, read_token, sign
-from reminders.transport import TransportError, open_transport
 
 __all__ = ["SECURITY_HEADERS", "RateLimit", "create_app", "resolve"]
 
-log = logging.getLogger("reminders.web")
+log = logging.getLogger("reminders.web.app")
 
 CONTENT_TYPES = {
     ".ics": "text/calendar; charset=utf-8",

@@ -19,15 +19,16 @@ from pathlib import Path
 from jinja2 import Environment, TemplateError
 
 from reminders.errors import ReminderError
-from reminders.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
 from reminders.files import write_atomically
-from reminders.languages import usable
-from reminders.links import city_feed_url, meeting_ics_url
-from reminders.meetings import Meeting, Series, load_series, slug
-from reminders.pages import landing_page, language_switch, web_environment
+from reminders.i18n.languages import usable
+from reminders.inputs.meetings import Meeting, Series, load_series, slug
+from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
+from reminders.publish.links import city_feed_url, meeting_ics_url
+from reminders.publish.pages import landing_page, language_switch, web_environment
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.settings import Settings
-from reminders.state import holder, open_state, stamp
+from reminders.store import open_state
+from reminders.store.base import holder, stamp
 
 __all__ = [
     "BuildBusy",

@@ -1,0 +1,1 @@
+"""The web application: the public folder, signing up, preferences and leaving."""
