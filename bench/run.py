@@ -33,12 +33,14 @@ sys.path.insert(0, str(ROOT))
 
 from reminders.daemon import Daemon  # noqa: E402
 from reminders.inputs.meetings import Meeting, Series  # noqa: E402
-from reminders.mail.compose import compose  # noqa: E402
+from reminders.kinds import Kind  # noqa: E402
+from reminders.mail.assembly import compose  # noqa: E402
 from reminders.publish.feed import FeedOptions, fingerprint, series_feed, shown  # noqa: E402
 from reminders.revisions import revise  # noqa: E402
-from reminders.sending import identity, load_inputs, send_due  # noqa: E402
+from reminders.sending import identity, load_inputs, prepare, send_due  # noqa: E402
 from reminders.settings import load_settings  # noqa: E402
-from reminders.tokens import load_secret  # noqa: E402
+from reminders.store import open_state  # noqa: E402
+from reminders.store.secret import load_secret  # noqa: E402
 
 ZONE = ZoneInfo("America/New_York")
 CITIES = (
@@ -198,7 +200,9 @@ def run_send(config: Path) -> float:
     settings = load_settings(config, config.parent)
     inputs = load_inputs(settings)
     start = time.perf_counter()
-    report = send_due(settings, SEND_AT, inputs=inputs)
+    with open_state(settings.state) as db:
+        revisions = prepare(db, settings, inputs.series, SEND_AT)
+        report = send_due(db, settings, inputs, revisions, SEND_AT)
     elapsed = time.perf_counter() - start
     assert report.sent == len(inputs.subscribers), report
     return elapsed
@@ -206,13 +210,16 @@ def run_send(config: Path) -> float:
 
 def prebuilt(config: Path) -> list[tuple[str, bytes]]:
     """The same messages, each built with the reference composer, for the bare loop."""
-    from reminders.mail.compose import Templates, message_context, personal_links
+    from reminders.mail.assembly import personal_links
+    from reminders.mail.context import message_context
+    from reminders.mail.templates import Templates
     from reminders.publish.site import meeting_calendar
 
     settings = load_settings(config, config.parent)
     inputs = load_inputs(settings)
-    me = identity(settings, inputs.series, load_secret(settings.state))
-    templates = Templates(settings.templates)
+    with open_state(settings.state) as db:
+        me = identity(settings, inputs.series, load_secret(db))
+    templates = Templates(settings.templates / "email", settings.locale)
     meeting = inputs.series.meetings[0]
     revisions = revise({meeting.id: "x"}, {}, SEND_AT)
     calendar = meeting_calendar(inputs.series, meeting, revisions, OPTIONS)
@@ -227,7 +234,7 @@ def prebuilt(config: Path) -> list[tuple[str, bytes]]:
             identity=me,
             subscriber=person,
             meeting=meeting,
-            kind="reminder:3d",
+            kind=Kind("reminder:3d"),
             calendar=calendar,
             now=SEND_AT,
         )
@@ -285,7 +292,7 @@ def ledger_cost(config: Path, count: int = 2000) -> float:
     """Seconds per committed ledger record (one transaction each, as the sender does)."""
     from reminders.inputs.meetings import Snapshot
     from reminders.plan import Delivery
-    from reminders.store import ledger, open_state
+    from reminders.store import ledger
 
     shutil.rmtree(config.parent / "var", ignore_errors=True)
     settings = load_settings(config, config.parent)
@@ -409,7 +416,7 @@ def daemons_rate(config: Path, state: str, daemons: int, count: int) -> float:
 
 
 def shared_rows(folder: Path, count: int = 6_000) -> list[tuple[str, ...]]:
-    from tests.pgserver import PostgresServer
+    from tests.support.pgserver import PostgresServer
 
     rows = []
     server = PostgresServer(durable=True)

@@ -2,23 +2,24 @@
 
 Templates use StrictUndefined, so a misspelled variable is an error here,
 found by rendering each meeting's reminder for a sample person with and
-without a name, not a blank in 5,000 emails. A PostgreSQL state is
-connected to (and migrated), so a wrong URL or password shows here too.
+without a name, not a blank in 5,000 emails. The caller checks the state
+store too (a PostgreSQL server is connected to and migrated), so a wrong URL
+or password shows here as well.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
 from reminders.errors import DataError, Problem
-from reminders.inputs.meetings import Series, Snapshot, load_series
+from reminders.inputs.meetings import Series, Snapshot
+from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber, load_subscribers
-from reminders.mail.compose import PersonalLinks, TemplateProblem, Templates, message_context
-from reminders.publish.site import feed_options
+from reminders.mail.context import PersonalLinks, message_context
+from reminders.mail.templates import TemplateProblem, Templates
 from reminders.settings import Settings
-from reminders.store import open_state
-from reminders.store.base import StateError, is_server
 
 __all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates"]
 
@@ -37,8 +38,8 @@ SAMPLE_PEOPLE = (
 
 def check_templates(settings: Settings, series: Series) -> list[Problem]:
     """Render every kind of message for each meeting; return the problems found."""
-    templates = Templates(settings.templates)
-    options = feed_options(settings)
+    templates = Templates(settings.templates / "email", settings.locale)
+    options = settings.feed_options
     problems: dict[str, Problem] = {}
     for meeting in series:
         moved = replace(
@@ -62,21 +63,22 @@ def check_templates(settings: Settings, series: Series) -> list[Problem]:
     return list(problems.values())
 
 
-def check_all(settings: Settings) -> tuple[Series, int]:
-    """Validate meetings, subscribers and templates; raise DataError with every problem."""
+def check_all(settings: Settings, store: Callable[[], Problem | None]) -> tuple[Series, int]:
+    """Validate meetings, subscribers, templates and the store; raise DataError with every problem.
+
+    ``store`` is the caller's check of the state store (it opens it): a
+    problem, or None.
+    """
     series = load_series(settings.meetings)
     problems: list[Problem] = []
     subscribers: tuple[Subscriber, ...] = ()
     try:
-        subscribers = load_subscribers(settings.path("subscribers"), series.cities)
+        subscribers = load_subscribers(settings.subscribers, series.cities)
     except DataError as error:
         problems.extend(error.problems)
     problems.extend(check_templates(settings, series))
-    if is_server(settings.state):
-        try:
-            open_state(settings.state).close()
-        except StateError as error:
-            problems.append(Problem(path="state", line=None, message=str(error)))
+    if (problem := store()) is not None:
+        problems.append(problem)
     if problems:
         raise DataError(problems)
     return series, len(subscribers)

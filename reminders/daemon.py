@@ -27,16 +27,16 @@ from types import FrameType
 from typing import IO
 
 from reminders.errors import DataError, ReminderError
-from reminders.publish.site import BuildBusy, build, current_revisions, feed_options
+from reminders.publish.site import BuildBusy, build, page_environments
 from reminders.revisions import Revision
-from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, send_due
+from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, prepare, send_due
 from reminders.settings import Settings
 from reminders.store import open_state
-from reminders.store.base import describe, is_server
+from reminders.store.base import Database, describe, is_server
 
 __all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
 
-log = logging.getLogger("reminders.daemon")
+log = logging.getLogger(__name__)
 
 
 class LockError(ReminderError):
@@ -67,10 +67,11 @@ class Daemon:
         self.stamps: tuple[_Stamp | None, _Stamp | None] | None = None
         self.built: Inputs | None = None
         self.revisions: Mapping[str, Revision] = {}
+        self.envs = page_environments(settings.templates, settings.locale, settings.allow_drafts)
 
     def reload(self) -> Inputs | None:
         """Read the input files if they changed; keep the last good ones if invalid."""
-        stamps = (_stamp(self.settings.meetings), _stamp(self.settings.path("subscribers")))
+        stamps = (_stamp(self.settings.meetings), _stamp(self.settings.subscribers))
         if stamps == self.stamps and self.inputs is not None:
             return self.inputs
         try:
@@ -90,7 +91,7 @@ class Daemon:
         return fresh
 
     def tick(self, now: datetime, clock: Callable[[], datetime] | None = None) -> SendReport | None:
-        """Reload, rebuild if the meetings changed, send what is due.
+        """Reload, rebuild if the meetings changed, send what is due: one store for it all.
 
         ``clock`` tells the real time for leases; without it, ``now`` stands still.
         """
@@ -99,17 +100,18 @@ class Daemon:
             log.error("no valid meetings and subscribers yet; nothing to do")
             return None
         clock = clock or (lambda: now)
-        if self.built is None or self.built.series != inputs.series:
-            self._rebuild(inputs, now, clock)
-        report = send_due(
-            self.settings,
-            now,
-            inputs=inputs,
-            stop=self.stop.is_set,
-            revisions=self.revisions,
-            observed=self.built is inputs,
-            clock=clock,
-        )
+        with open_state(self.settings.state) as db:
+            if self.built is None or self.built.series != inputs.series:
+                self._rebuild(db, inputs, now, clock)
+            report = send_due(
+                db,
+                self.settings,
+                inputs,
+                self.revisions,
+                now,
+                stop=self.stop.is_set,
+                clock=clock,
+            )
         if report.due:
             log.info(
                 "tick: %d due, %d sent, %d failed, %d to retry",
@@ -120,24 +122,28 @@ class Daemon:
             )
         return report
 
-    def _rebuild(self, inputs: Inputs, now: datetime, clock: Callable[[], datetime]) -> None:
+    def _rebuild(
+        self, db: Database, inputs: Inputs, now: datetime, clock: Callable[[], datetime]
+    ) -> None:
+        settings = self.settings
         try:
-            result = build(self.settings, now, series=inputs.series, clock=clock)
+            result = build(
+                db,
+                inputs.series,
+                options=settings.feed_options,
+                envs=self.envs,
+                folder=settings.public,
+                now=now,
+                clock=clock,
+            )
         except BuildBusy:
             # Another daemon is at it; send with the revisions it stores, and build next tick.
             log.info("another daemon is rebuilding the public folder; this one will next tick")
-            options = feed_options(self.settings)
-            self.revisions, _ = current_revisions(
-                self.settings, inputs.series, options, now, save=False
-            )
+            self.revisions = prepare(db, settings, inputs.series, now, save=False)
             return
         # Revisions and venue watches change only with the series: keep them till then.
         self.revisions = result.revisions
-        connection = open_state(self.settings.state)
-        try:
-            observe_venues(connection, inputs.series, now)
-        finally:
-            connection.close()
+        observe_venues(db, inputs.series, now)
         self.built = inputs
         if result.written or result.removed:
             log.info(
@@ -184,7 +190,7 @@ def run(settings: Settings, every: float | None = None) -> None:
     trigger = (
         IntervalTrigger(seconds=every, timezone=zone)
         if every
-        else CronTrigger.from_crontab(settings["reminders.schedule"], timezone=zone)
+        else CronTrigger.from_crontab(settings.reminders.schedule, timezone=zone)
     )
 
     def tick() -> None:
@@ -214,7 +220,7 @@ def run(settings: Settings, every: float | None = None) -> None:
     )
     log.info(
         "daemon started: schedule %s, state %s",
-        f"every {every}s" if every else settings["reminders.schedule"],
+        f"every {every}s" if every else settings.reminders.schedule,
         describe(settings.state),
     )
     try:

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from reminders.inputs.meetings import Meeting, Series, Snapshot
 from reminders.inputs.subscribers import Subscriber
+from reminders.kinds import Kind
 from reminders.plan import Delivery
 
 __all__ = [
@@ -55,9 +56,9 @@ def changes(old: Snapshot, new: Snapshot) -> list[Change]:
     return found
 
 
-def notice_kind(meeting: Meeting, sequence: int) -> str:
+def notice_kind(meeting: Meeting, sequence: int) -> Kind:
     """The ledger's name for a notice: one per calendar revision, so each is sent once."""
-    return f"{'cancel' if meeting.cancelled else 'change'}:{sequence}"
+    return Kind.notice(meeting.cancelled, sequence)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from reminders.inputs.meetings import Meeting, Snapshot
 from reminders.inputs.subscribers import Subscriber
+from reminders.kinds import Kind
 
 __all__ = [
     "Delivery",
@@ -27,7 +28,6 @@ __all__ = [
     "Skip",
     "Window",
     "due",
-    "offset_label",
     "open_windows",
     "skipped",
     "upcoming",
@@ -51,7 +51,7 @@ class Window:
     """The span in which one reminder of one meeting may be sent."""
 
     meeting: Meeting
-    kind: str  # the ledger's name for it: "reminder:3d"
+    kind: Kind
     offset: timedelta
     opens: datetime
     closes: datetime
@@ -65,7 +65,7 @@ class Delivery:
     """One message due to one person."""
 
     meeting_id: str
-    kind: str
+    kind: Kind
     recipient: str  # the subscriber's key (case-folded address)
     closes: datetime
     previous: Snapshot | None = None  # for a notice: what the person was last told
@@ -77,14 +77,6 @@ class Skip:
 
     meeting: Meeting
     reason: str
-
-
-def offset_label(offset: timedelta) -> str:
-    """Name an offset compactly and stably: ``3d``, ``2h``, ``90m``."""
-    minutes = int(offset.total_seconds()) // 60
-    if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)}d"
-    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 def _opening(meeting: Meeting, offset: timedelta, send_time: time) -> datetime:
@@ -111,7 +103,7 @@ def windows(meeting: Meeting, schedule: Schedule, known_at: datetime | None = No
     regular = [
         Window(
             meeting=meeting,
-            kind=f"reminder:{offset_label(offset)}",
+            kind=Kind.reminder(offset),
             offset=offset,
             opens=opens,
             closes=closes,
@@ -127,7 +119,7 @@ def windows(meeting: Meeting, schedule: Schedule, known_at: datetime | None = No
         return on_time
     venue = Window(
         meeting=meeting,
-        kind="venue",
+        kind=Kind.venue(),
         offset=meeting.start - known_at,
         opens=known_at,
         closes=late[-1].closes,

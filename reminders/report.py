@@ -1,26 +1,31 @@
 """Reports for the terminal: the plan, the status of deliveries, a preview message.
 
-Each reads what it needs, asks the pure core, and returns text or bytes; the
-command line only prints. Addresses never appear in these reports: counts do.
+Each is handed the open store and the inputs, asks the pure core, and
+returns text or bytes; the command line only prints. Addresses never appear
+in these reports: counts do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from reminders.errors import UsageError
 from reminders.inputs.meetings import Meeting
 from reminders.inputs.subscribers import Subscriber
-from reminders.mail.compose import compose, message_context, personal_links
-from reminders.plan import upcoming
-from reminders.publish.site import current_revisions, feed_options, meeting_calendar
-from reminders.sending import Inputs, identity, load_inputs, plan_now, schedule
+from reminders.kinds import Kind
+from reminders.mail.assembly import compose, personal_links
+from reminders.mail.context import message_context
+from reminders.mail.templates import Templates
+from reminders.plan import skipped, upcoming
+from reminders.publish.site import meeting_calendar
+from reminders.revisions import Revision
+from reminders.sending import Inputs, identity, plan_now, schedule
 from reminders.settings import Settings, parse_duration
-from reminders.store import ledger, open_state
-from reminders.store.base import describe
+from reminders.store import ledger, queue, told
+from reminders.store.base import Database
+from reminders.store.secret import load_secret
 from reminders.terminal import render_table
-from reminders.tokens import load_secret
 
 __all__ = ["plan_report", "preview_message", "status_report"]
 
@@ -29,44 +34,41 @@ def _local(moment: datetime, meeting: Meeting) -> str:
     return f"{moment.astimezone(meeting.zone):%a %Y-%m-%d %H:%M %Z}"
 
 
-def plan_report(settings: Settings, now: datetime, days: int) -> str:
+def _sequences(revisions: Mapping[str, Revision]) -> dict[str, int]:
+    return {key: revision.sequence for key, revision in revisions.items()}
+
+
+def plan_report(
+    db: Database,
+    settings: Settings,
+    inputs: Inputs,
+    revisions: Mapping[str, Revision],
+    now: datetime,
+    days: int,
+) -> str:
     """The windows open now and opening within ``days``, with recipient counts."""
-    inputs = load_inputs(settings)
-    plan = schedule(settings)
-    sequences = _sequences(settings, inputs, now)
-    connection = open_state(settings.state)
-    try:
-        work = plan_now(connection, inputs, settings, sequences, now)
-        suppressed = ledger.suppressed(connection)
-        watches = ledger.load_watches(connection)
-    finally:
-        connection.close()
+    work = plan_now(db, inputs, settings, _sequences(revisions), now)
+    suppressed = ledger.suppressed(db)
+    watches = told.load_watches(db)
     known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
     rows: list[tuple[str, str, str, str, str]] = []
-    due_now: dict[tuple[str, str], int] = {}
+    due_now: dict[tuple[str, Kind], int] = {}
     for delivery in work.deliveries:
         key = (delivery.meeting_id, delivery.kind)
         due_now[key] = due_now.get(key, 0) + 1
     for (meeting_id, kind), count in sorted(due_now.items()):
-        if kind.startswith(("change:", "cancel:")):
-            meeting = inputs.series.get(meeting_id)
-            assert meeting is not None
-            label = kind.split(":")[0] + " notice"
-            rows.append((_local(now, meeting), meeting_id, label, str(count), "due now"))
-    for window in upcoming(inputs.series, plan, now, now + timedelta(days=days), known):
+        meeting = inputs.series.get(meeting_id)
+        if kind.is_notice and meeting is not None:
+            rows.append((_local(now, meeting), meeting_id, kind.label, str(count), "due now"))
+    horizon = now + timedelta(days=days)
+    for window in upcoming(inputs.series, schedule(settings), now, horizon, known):
         meeting = window.meeting
         if window.is_open(now):
             count, state = due_now.get((meeting.id, window.kind), 0), "due now"
         else:
             count, state = _audience(work.people.values(), meeting, suppressed), "scheduled"
         rows.append(
-            (
-                _local(window.opens, meeting),
-                meeting.id,
-                window.kind.split(":")[1],
-                str(count),
-                state,
-            )
+            (_local(window.opens, meeting), meeting.id, window.kind.label, str(count), state)
         )
     lines = [f"Plan at {now.isoformat(timespec='minutes')}, {days} days ahead:"]
     lines.append(
@@ -74,41 +76,33 @@ def plan_report(settings: Settings, now: datetime, days: int) -> str:
         if rows
         else "nothing due or scheduled"
     )
-    from reminders.plan import skipped
-
     skips = skipped(inputs.series, now)
     if skips:
         lines += ["", "Skipped:"] + [f"  {s.meeting.id}: {s.reason}" for s in skips]
     return "\n".join(lines)
 
 
-def _sequences(settings: Settings, inputs: Inputs, now: datetime) -> dict[str, int]:
-    options = feed_options(settings)
-    revisions, _ = current_revisions(settings, inputs.series, options, now, save=False)
-    return {key: revision.sequence for key, revision in revisions.items()}
-
-
 def _audience(people: Iterable[Subscriber], meeting: Meeting, suppressed: set[str]) -> int:
     return sum(p.wants(meeting.city) and p.key not in suppressed for p in people)
 
 
-def status_report(settings: Settings, now: datetime) -> str:
+def status_report(
+    db: Database,
+    settings: Settings,
+    inputs: Inputs,
+    revisions: Mapping[str, Revision],
+    now: datetime,
+) -> str:
     """Per meeting: reminders sent, failed, retrying, pending now, and suppressed people.
 
     Then, per sender (host:pid), the deliveries it has claimed and not yet
     recorded, and how many of those claims have an expired lease: a sender
     that died or hangs, whose work another sender will take.
     """
-    inputs = load_inputs(settings)
-    sequences = _sequences(settings, inputs, now)
-    connection = open_state(settings.state)
-    try:
-        counts = ledger.counts(connection)
-        work = plan_now(connection, inputs, settings, sequences, now)
-        suppressed = ledger.suppressed(connection)
-        claims = ledger.claims(connection, now)
-    finally:
-        connection.close()
+    counts = ledger.counts(db)
+    work = plan_now(db, inputs, settings, _sequences(revisions), now)
+    suppressed = ledger.suppressed(db)
+    claims = queue.claims(db, now)
     pending: dict[str, int] = {}
     for delivery in work.deliveries:
         pending[delivery.meeting_id] = pending.get(delivery.meeting_id, 0) + 1
@@ -127,7 +121,7 @@ def status_report(settings: Settings, now: datetime) -> str:
             )
         )
     header = ("Meeting", "Sent", "Failed", "Retrying", "Pending", "Suppressed")
-    lines = [render_table(header, rows), "", f"Senders' claims in {describe(settings.state)}:"]
+    lines = [render_table(header, rows), "", f"Senders' claims in {db.name}:"]
     if claims:
         lines.append(
             render_table(
@@ -146,14 +140,17 @@ def status_report(settings: Settings, now: datetime) -> str:
 
 
 def preview_message(
+    db: Database,
     settings: Settings,
+    inputs: Inputs,
+    revisions: Mapping[str, Revision],
+    *,
     meeting_id: str,
     offset_text: str,
     address: str | None,
     now: datetime | None,
 ) -> bytes:
     """Render one reminder as the bytes of an .eml file."""
-    inputs = load_inputs(settings)
     meeting = inputs.series.get(meeting_id)
     if meeting is None:
         known = ", ".join(m.id for m in inputs.series)
@@ -163,22 +160,18 @@ def preview_message(
     except ValueError as error:
         raise UsageError(f"--offset: {error}") from None
     person = _person(inputs, address)
-    options = feed_options(settings)
-    me = identity(settings, inputs.series, load_secret(settings.state))
+    options = settings.feed_options
+    me = identity(settings, inputs.series, load_secret(db))
     link = personal_links(me, person.email)
     when = now or meeting.start - offset
     context = message_context(meeting, person, inputs.series, options, link, when)
-    from reminders.mail.compose import Templates
-    from reminders.plan import offset_label
-
-    letter = Templates(settings.templates).render("reminder", context)
-    revisions, _ = current_revisions(settings, inputs.series, options, when, save=False)
+    letter = Templates(settings.templates / "email", settings.locale).render("reminder", context)
     message = compose(
         letter,
         identity=me,
         subscriber=person,
         meeting=meeting,
-        kind=f"reminder:{offset_label(offset)}",
+        kind=Kind.reminder(offset),
         calendar=meeting_calendar(inputs.series, meeting, revisions, options),
         now=when,
     )

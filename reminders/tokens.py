@@ -1,11 +1,15 @@
-"""Signed, opaque tokens for links in emails, and the secret that signs them.
+"""Signed, opaque tokens for links in emails, and the opaque ids they carry.
 
-A token names one address (through an opaque id, never the address itself)
-and one purpose; it cannot be altered, moved to another address or used for
-another purpose, and it may carry an expiry. The secret comes from
-``$REMINDERS_SECRET`` or, by default, a random one made once: a file beside
-a SQLite state database (mode 0600), or a row of a PostgreSQL one, so that
-every host of a shared deployment signs and checks links alike.
+A token names one opaque id (an address id, or a pending sign-up's id, never
+an address) and one purpose, and may carry an expiry. It is signed with
+``itsdangerous`` (HMAC-SHA256, the purpose as salt), which also gives key
+rotation: :class:`Secret` holds a list of keys, the first signs, every one
+verifies, so a new key can be put first while links already sent under the
+old one keep working until that key is removed.
+
+Links sent before this module used itsdangerous carry tokens of the form
+``id.expiry.mac``; they are still read (under every key), since an
+unsubscribe link has no expiry and must keep working.
 """
 
 from __future__ import annotations
@@ -13,106 +17,110 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
-import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from reminders.errors import ReminderError
-from reminders.store import open_state
+from itsdangerous import BadData, URLSafeSerializer
 
 __all__ = [
     "InvalidToken",
+    "Secret",
     "address_id",
-    "load_secret",
     "make_token",
     "read_token",
     "sign",
     "stable_id",
 ]
 
-SECRET_ENV = "REMINDERS_SECRET"
-SECRET_FILE = "secret"
+_LONGEST = 300  # characters; a token is about 80
 
 
 class InvalidToken(ValueError):
     """A token that is forged, altered, expired or for another purpose."""
 
 
-def load_secret(state: Path | str) -> bytes:
-    """Return the signing secret: from the environment, else the state store's own."""
-    if env := os.environ.get(SECRET_ENV):
-        if len(env) < 16:
-            raise ReminderError(f"${SECRET_ENV} must be at least 16 characters long")
-        return env.encode("utf-8")
-    if isinstance(state, str):
-        return _shared_secret(state)
-    path = state.parent / SECRET_FILE
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """The signing keys, newest first: the first signs, every one verifies."""
+
+    keys: tuple[bytes, ...]
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("a secret needs at least one key")
+
+    @property
+    def current(self) -> bytes:
+        return self.keys[0]
 
 
-def _shared_secret(url: str) -> bytes:
-    db = open_state(url)
-    try:
-        db.execute(
-            "INSERT INTO secret (name, value) VALUES ('links', ?) ON CONFLICT (name) DO NOTHING",
-            (secrets.token_hex(32),),
-        )
-        return bytes.fromhex(
-            db.execute("SELECT value FROM secret WHERE name = 'links'").fetchone()[0]
-        )
-    finally:
-        db.close()
-
-
-def _mac(secret: bytes, *parts: str, size: int = 16) -> str:
-    digest = hmac.new(secret, "\x00".join(parts).encode("utf-8"), hashlib.sha256).digest()
+def _mac(key: bytes, *parts: str, size: int = 16) -> str:
+    digest = hmac.new(key, "\x00".join(parts).encode("utf-8"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:size]).decode("ascii").rstrip("=")
 
 
-def address_id(secret: bytes, address: str) -> str:
-    """An opaque, stable id of an address: the same for one secret, unguessable without it."""
-    return _mac(secret, "address", address.lower(), size=12)
+def address_id(key: bytes, address: str) -> str:
+    """An opaque, stable id of an address under one key, unguessable without it."""
+    return _mac(key, "address", address.lower(), size=12)
 
 
-def stable_id(secret: bytes, *parts: str) -> str:
+def stable_id(secret: Secret, *parts: str) -> str:
     """An opaque id of any tuple of strings (Message-IDs are made from these)."""
-    return _mac(secret, "id", *parts, size=15)
+    return _mac(secret.current, "id", *parts, size=15)
 
 
-def make_token(secret: bytes, address: str, purpose: str, expires: datetime | None = None) -> str:
+def _serializer(secret: Secret, purpose: str) -> URLSafeSerializer:
+    # itsdangerous signs with the last key of its list and verifies with any.
+    keys = list(reversed(secret.keys))
+    return URLSafeSerializer(keys, salt=f"reminders-{purpose}")
+
+
+def make_token(secret: Secret, address: str, purpose: str, expires: datetime | None = None) -> str:
     """Sign ``purpose`` for ``address``, optionally until ``expires``."""
-    return sign(secret, address_id(secret, address), purpose, expires)
+    return sign(secret, address_id(secret.current, address), purpose, expires)
 
 
-def sign(secret: bytes, ident: str, purpose: str, expires: datetime | None = None) -> str:
+def sign(secret: Secret, ident: str, purpose: str, expires: datetime | None = None) -> str:
     """Sign ``purpose`` for an opaque id (an address id, or a pending sign-up's id)."""
-    if not ident or "." in ident:
-        raise ValueError("an id must be non-empty and have no dot")
-    expiry = str(int(expires.timestamp())) if expires else "0"
-    return f"{ident}.{expiry}.{_mac(secret, 'token', purpose, ident, expiry)}"
+    if not ident:
+        raise ValueError("an id must be non-empty")
+    expiry = int(expires.timestamp()) if expires else 0
+    token = _serializer(secret, purpose).dumps([ident, expiry])
+    assert isinstance(token, str)
+    return token
 
 
-def read_token(secret: bytes, token: str, purpose: str, now: datetime) -> str:
-    """Check a token for ``purpose``; return the address id it names."""
-    parts = token.split(".") if isinstance(token, str) and len(token) < 200 else []
-    if len(parts) != 3 or not parts[1].isdigit():
+def read_token(secret: Secret, token: str, purpose: str, now: datetime) -> str:
+    """Check a token for ``purpose``; return the opaque id it names."""
+    if not isinstance(token, str) or not token or len(token) > _LONGEST:
         raise InvalidToken("malformed token")
-    ident, expiry, signature = parts
-    expected = _mac(secret, "token", purpose, ident, expiry)
-    if not hmac.compare_digest(signature.encode(), expected.encode()):
-        raise InvalidToken("bad signature")
-    if expiry != "0" and int(expiry) < now.astimezone(UTC).timestamp():
+    if token.count(".") == 2:
+        ident, expiry = _read_legacy(secret, token, purpose)
+    else:
+        ident, expiry = _read_signed(secret, token, purpose)
+    if expiry and expiry < now.astimezone(UTC).timestamp():
         raise InvalidToken("expired")
     return ident
+
+
+def _read_signed(secret: Secret, token: str, purpose: str) -> tuple[str, int]:
+    try:
+        payload = _serializer(secret, purpose).loads(token)
+    except BadData:
+        raise InvalidToken("bad signature") from None
+    match payload:
+        case [str(ident), int(expiry)] if ident:
+            return ident, expiry
+    raise InvalidToken("malformed token")
+
+
+def _read_legacy(secret: Secret, token: str, purpose: str) -> tuple[str, int]:
+    """A token of the form ``id.expiry.mac``, as links sent before version 0.2 carry."""
+    ident, expiry, signature = token.split(".")
+    if not ident or not expiry.isdigit():
+        raise InvalidToken("malformed token")
+    for key in secret.keys:
+        expected = _mac(key, "token", purpose, ident, expiry)
+        if hmac.compare_digest(signature.encode(), expected.encode()):
+            return ident, int(expiry)
+    raise InvalidToken("bad signature")

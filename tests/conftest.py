@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.mailsink import SinkServer, free_port
-from tests.pgserver import PostgresServer
+from tests.support.mailsink import SinkServer, free_port
+from tests.support.pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "announcements" / "announcement-2011-02-15.txt"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders.inputs.meetings import load_series
+from reminders.inputs.meetings_file import load_series
 from tests.conftest import MEETINGS, SEED, run_cli
 
 # case: (text in data/meetings.toml, its replacement, the line the message must name

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NEW_YORK, ROOT, run_cli
-from tests.mailsink import SinkServer
+from tests.support.mailsink import SinkServer
 
 UNITS = (
     "reminders.service",

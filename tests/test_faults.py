@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from reminders.sending import SendReport, send_due
-from reminders.settings import load_settings
 from tests.conftest import NEW_YORK, run_cli, set_setting
-from tests.mailsink import SinkServer
+from tests.support.mailsink import SinkServer
+from tests.support.runs import send_at
 
 WORCESTER = {
     "maria.example@example.org",
@@ -25,10 +24,6 @@ WORCESTER = {
     "fatima@example.org",
 }
 FIRST = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
-
-
-def send_at(home: Path, moment: datetime) -> SendReport:
-    return send_due(load_settings(home / "reminders.toml", home), moment)
 
 
 def served(smtp: SinkServer) -> list[str]:

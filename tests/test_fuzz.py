@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reminders.errors import ConfigError, DataError
-from reminders.inputs.meetings import MEETING_KEYS, load_series
+from reminders.inputs.meetings_file import MEETING_KEYS, load_series
 from reminders.settings import load_settings
-from reminders.tokens import InvalidToken, make_token, read_token
+from reminders.tokens import InvalidToken, Secret, make_token, read_token
 from tests.conftest import MEETINGS, ROOT
 
 # Every field the meetings file knows, and two typos of them.
@@ -128,7 +128,7 @@ def test_any_settings_file_loads_or_reports_located_problems(entries: dict[str, 
         assert all(str(path) in str(p) for p in error.problems)
 
 
-SECRET = b"k" * 32
+SECRET = Secret((b"k" * 32,))
 
 
 @given(st.text(max_size=120), st.sampled_from(["unsubscribe", "preferences", "confirm"]))

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from icalendar import Calendar
 
-from reminders.inputs.meetings import Snapshot, load_series
+from reminders.cli import work
+from reminders.inputs.meetings import Snapshot
+from reminders.inputs.meetings_file import load_series
 from reminders.notices import changes, observe
-from reminders.sending import SendReport, send_due
+from reminders.sending import SendReport
 from reminders.settings import load_settings
 from tests.conftest import MEETINGS, NEW_YORK, edit_meetings, run_cli, set_setting
-from tests.mailsink import Received, SinkServer
+from tests.support.mailsink import Received, SinkServer
 
 REMINDED = {"maria.example@example.org", "ana@example.org", "sam@example.org", "fatima@example.org"}
 REMINDER_TIME = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
@@ -21,7 +23,7 @@ WORCESTER_TIMES = 'start = "14:00"\nend = "16:00"'
 
 
 def send_at(workspace: Path, moment: datetime) -> SendReport:
-    return send_due(load_settings(workspace / "reminders.toml", workspace), moment)
+    return work.send(load_settings(workspace / "reminders.toml", workspace), moment)
 
 
 def with_subject(smtp: SinkServer, prefix: str) -> list[Received]:

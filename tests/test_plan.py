@@ -7,7 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from reminders.inputs.meetings import Meeting, Status
 from reminders.inputs.subscribers import Subscriber
-from reminders.plan import Schedule, due, offset_label, open_windows, skipped, windows
+from reminders.kinds import offset_label
+from reminders.plan import Schedule, due, open_windows, skipped, windows
 from tests.conftest import NEW_YORK
 
 MEETING = Meeting(

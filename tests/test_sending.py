@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from reminders.sending import send_due
+from reminders.cli import work
 from reminders.settings import load_settings
 from tests.conftest import NEW_YORK, edit_meetings, run_cli, set_setting
-from tests.mailsink import SinkServer
+from tests.support.mailsink import SinkServer
+from tests.support.runs import send_at
 
 WANT_WORCESTER = {
     "maria.example@example.org",
@@ -20,10 +21,6 @@ WANT_WORCESTER = {
     "sam@example.org",
     "fatima@example.org",
 }
-
-
-def send_at(workspace: Path, moment: datetime) -> object:
-    return send_due(load_settings(workspace / "reminders.toml", workspace), moment)
 
 
 def recipients(smtp: SinkServer) -> list[str]:
@@ -232,31 +229,35 @@ def test_a_sender_gives_back_what_it_cannot_send_before_its_lease_ends(
         return start + timedelta(seconds=6 * next(readings))
 
     settings = load_settings(mail_workspace / "reminders.toml", mail_workspace)
-    with caplog.at_level(logging.WARNING, logger="reminders.send"):
-        report = send_due(settings, start, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="reminders"):
+        report = work.send(settings, start, clock=clock)
     assert report.sent == 4
     assert recipients(smtp) == sorted(WANT_WORCESTER)
     assert "lease nearly over; giving back 1 claims" in caplog.text
 
 
 def test_status_shows_each_senders_claims_and_expired_leases(workspace: Path) -> None:
+    from reminders.kinds import Kind
     from reminders.plan import Delivery
-    from reminders.store import ledger, open_state
+    from reminders.store import open_state, queue
 
     closes = datetime(2099, 1, 1, tzinfo=NEW_YORK)
     db = open_state(workspace / "var" / "state.db")
-    ledger.enqueue(
+    queue.enqueue(
         db,
         [
             Delivery(
-                meeting_id="m", kind="reminder:3d", recipient=f"{n}@example.org", closes=closes
+                meeting_id="m",
+                kind=Kind("reminder:3d"),
+                recipient=f"{n}@example.org",
+                closes=closes,
             )
             for n in range(3)
         ],
         datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK),
     )
     claimed_at = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
-    ledger.claim(db, "gone.example.org:4242", claimed_at, claimed_at + timedelta(minutes=15), 2)
+    queue.claim(db, "gone.example.org:4242", claimed_at, claimed_at + timedelta(minutes=15), 2)
     db.close()
     status = run_cli("status", cwd=workspace)
     assert status.returncode == 0, status.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -18,9 +19,9 @@ def test_without_a_file_every_default_works_from_the_current_folder(tmp_path: Pa
     assert settings.state == tmp_path / "var" / "state.db"
     assert settings.public == tmp_path / "public"
     assert settings.base_url == "http://localhost:8000/"
-    assert settings["reminders.offsets"] == (timedelta(days=3),)
-    assert settings["reminders.send_time"] == time(9)
-    assert settings["feed.refresh"] == timedelta(hours=6)
+    assert settings.reminders.offsets == (timedelta(days=3),)
+    assert settings.reminders.send_time == time(9)
+    assert settings.feed.refresh == timedelta(hours=6)
 
 
 def test_paths_are_relative_to_the_settings_file(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_bad_settings_are_named_with_file_and_line(
 def test_bundled_settings_file_is_valid_and_matches_the_defaults() -> None:
     bundled = load_settings(ROOT / "reminders.toml", ROOT)
     defaults = load_settings(None, ROOT)
-    assert bundled.values == defaults.values
+    assert replace(bundled, source=None) == defaults
 
 
 def test_cli_reports_a_bad_settings_file_without_traceback(tmp_path: Path) -> None:
@@ -135,5 +136,44 @@ def test_environment_supplies_the_state_connection(
 def test_the_server_example_settings_are_valid() -> None:
     example = ROOT / "deploy" / "reminders.toml.example"
     settings = load_settings(example, example.parent)
-    needed = timedelta(seconds=settings["mail.timeout"] * settings["queue.batch"])
-    assert settings["queue.lease"] > needed
+    needed = timedelta(seconds=settings.mail.timeout * settings.queue.batch)
+    assert settings.queue.lease > needed
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("from", "not an address", "is not an address such as 'Name <a@example.org>'"),
+        ("reply_to", "nobody@", "is not an address"),
+        ("transport", "ftp://example.org", "use maildir:PATH, smtp://host or smtps://host"),
+    ],
+)
+def test_check_names_a_bad_mail_setting_with_file_and_line(
+    workspace: Path, key: str, value: str, message: str
+) -> None:
+    config = workspace / "reminders.toml"
+    config.write_text(config.read_text() + f'\n[mail]\ntimeout = 5\n{key} = "{value}"\n')
+    line = len(config.read_text().splitlines())
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 1
+    assert f"reminders.toml:{line}: mail.{key}: " in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_base_url_is_named_with_its_line(workspace: Path) -> None:
+    config = workspace / "reminders.toml"
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    config.write_text(config.read_text().replace("https://example.org/meetings/", "example.org"))
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 1
+    assert "reminders.toml:2: base_url: 'example.org' must be an http(s) URL" in result.stderr
+
+
+def test_late_venue_before_reaches_the_schedule(tmp_path: Path) -> None:
+    from reminders.sending import schedule
+
+    config = tmp_path / "reminders.toml"
+    config.write_text('[notices]\nlate_venue_before = "3 days"\n')
+    assert schedule(load_settings(config, tmp_path)).late_venue_before == timedelta(days=3)

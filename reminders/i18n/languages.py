@@ -25,10 +25,13 @@ from babel.support import NullTranslations, Translations
 from reminders.i18n.phrasing import babel_locale
 
 __all__ = [
+    "ENGLISH",
     "LANGUAGES",
+    "N_",
     "REVIEWED",
     "RIGHT_TO_LEFT",
     "SOURCE",
+    "TBD_LOCATION",
     "Language",
     "catalog_state",
     "choose",
@@ -65,6 +68,18 @@ class Language:
     @property
     def dir(self) -> str:
         return "rtl" if self.tag.split("-")[0] in RIGHT_TO_LEFT else "ltr"
+
+
+ENGLISH = Language(tag=SOURCE)  # the source language: always usable, never a draft
+
+
+def N_(text: str) -> str:
+    """Mark a string for the catalogs; whoever shows it translates it then."""
+    return text
+
+
+# What every page, feed and message says of a meeting whose venue is not known yet.
+TBD_LOCATION = N_("Location to be announced")
 
 
 def _path(folder: Path, tag: str) -> Path:

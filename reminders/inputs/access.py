@@ -10,17 +10,17 @@ reader's language to its base language to the untranslated text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
+from reminders.inputs.text import LANGUAGE_TAG
+
 __all__ = ["TRANSLATABLE", "Access", "read_access"]
 
 TRANSLATABLE = ("title", "notes", "transit")
-_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 # BCP 47 names American Sign Language "ase"; people write "asl".
 _ALIASES = {"asl": "ase"}
 _SIGN_LANGUAGES = {"ase": "American Sign Language"}
@@ -83,7 +83,7 @@ def _tag(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     tag = _ALIASES.get(value.strip().lower(), value.strip())
-    return tag if _TAG.match(tag) else None
+    return tag if LANGUAGE_TAG.match(tag) else None
 
 
 def read_access(item: Mapping[str, Any], report: Report) -> Access:

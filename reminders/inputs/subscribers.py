@@ -16,13 +16,12 @@ from email.headerregistry import Address
 from pathlib import Path
 
 from reminders.errors import DataError, Problem
+from reminders.inputs.text import CONTROL, LANGUAGE_TAG
 
 __all__ = ["COLUMNS", "Subscriber", "load_subscribers", "mask", "parse_address"]
 
 COLUMNS = ("email", "name", "language", "cities")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,7 +50,7 @@ class Subscriber:
 
 def parse_address(text: str) -> str:
     """Return a plain ``local@domain`` address; raise ValueError when it is not one."""
-    if _UNSAFE.search(text):
+    if CONTROL.search(text):
         raise ValueError("is not a valid email address")
     text = text.strip(" ")
     if not text or any(c.isspace() for c in text) or "=?" in text:
@@ -123,11 +122,11 @@ def _row(
     if email.lower() in seen:
         report(f"duplicate address (first on line {seen[email.lower()]})")
     seen.setdefault(email.lower(), line)
-    if _UNSAFE.search(name):
+    if CONTROL.search(name):
         report("name contains control characters")
     language = ";".join(tag.strip() for tag in language.split(";") if tag.strip()) or "en"
     for tag in language.split(";"):
-        if not _LANGUAGE.match(tag):
+        if not LANGUAGE_TAG.match(tag):
             report(f"language {tag!r} is not a tag such as 'en' or 'pt-BR'")
     wanted = frozenset(c.strip() for c in cities_text.split(";") if c.strip())
     for city in sorted(wanted - known):

@@ -21,26 +21,61 @@ from email import quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
+from markupsafe import escape
+
 from reminders.inputs.meetings import Meeting
 from reminders.inputs.subscribers import Subscriber
-from reminders.mail.compose import (
+from reminders.kinds import Kind
+from reminders.mail.assembly import (
     LINE_LENGTH,
     POLICY,
     Identity,
-    Letter,
-    PersonalLinks,
     compose,
     header_safe,
     message_id,
     personal_links,
 )
+from reminders.mail.context import PersonalLinks
+from reminders.mail.templates import Letter
 
-__all__ = ["Prototype", "set_boundaries"]
+__all__ = ["LINK_MARKS", "NAME_MARK", "MessageStencil", "fill", "set_boundaries"]
 
 PLACEHOLDER = Subscriber(email="recipient@placeholder.invalid", name="")
 _TEXT, _HTML, _SUBJECT = "@@TEXT-PART@@", "@@HTML-PART@@", "@@SUBJECT@@"
 _PLAIN = re.compile(r"^[A-Za-z0-9 !#$%&'*+\-/=?^_`{|}~.,:;()\[\]]*$")
 _NAME = re.compile(r"^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$")
+
+
+# Where a letter stencil carries a person's name and links.
+NAME_MARK = "\ue000name\ue001"
+
+LINK_MARKS = PersonalLinks(
+    unsubscribe="\ue000unsubscribe\ue001",
+    preferences="\ue000preferences\ue001",
+    mailto="\ue000mailto\ue001",
+)
+
+
+def fill(stencil: Letter, name: str, links: PersonalLinks) -> Letter:
+    """Put one person's name and links where a stencil's markers are."""
+    plain = {
+        NAME_MARK: name,
+        LINK_MARKS.unsubscribe: links.unsubscribe,
+        LINK_MARKS.preferences: links.preferences,
+    }
+
+    def put(text: str, escape_html: bool) -> str:
+        for mark, value in plain.items():
+            if mark in text:
+                text = text.replace(mark, str(escape(value)) if escape_html else value)
+        return text
+
+    return Letter(
+        subject=put(stencil.subject, False),
+        text=put(stencil.text, False),
+        html=put(stencil.html, True),
+        language=stencil.language,
+    )
 
 
 def set_boundaries(message: EmailMessage, outer: str, inner: str) -> None:
@@ -51,7 +86,7 @@ def set_boundaries(message: EmailMessage, outer: str, inner: str) -> None:
     alternative.set_boundary(inner)
 
 
-class Prototype:
+class MessageStencil:
     """One meeting's message for one kind, composed once; see the module docstring."""
 
     def __init__(
@@ -59,7 +94,7 @@ class Prototype:
         *,
         identity: Identity,
         meeting: Meeting,
-        kind: str,
+        kind: Kind,
         calendar: bytes,
         now: datetime,
         language: str = "en",
@@ -95,7 +130,7 @@ class Prototype:
         for mark in marks:
             before, found, rest = rest.partition(mark.encode("ascii"))
             if not found:
-                raise AssertionError(f"prototype lacks {mark!r}")  # a change in the email package
+                raise AssertionError(f"stencil lacks {mark!r}")  # a change in the email package
             pieces.append(before)
         return (*pieces, rest)
 

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress, vDuration, vUri
 
 from reminders import __version__
-from reminders.inputs.meetings import Meeting, Series, one_line
+from reminders.i18n.languages import TBD_LOCATION
+from reminders.inputs.meetings import Meeting, Series
+from reminders.inputs.text import one_line
 from reminders.publish.links import feed_url, meeting_page_url
 from reminders.publish.timezones import vtimezone
 from reminders.revisions import Revision
@@ -75,7 +77,7 @@ def shown(
     title = one_line(meeting.access.text("title", language, meeting.title) or meeting.title)
     return Shown(
         summary=gettext("Cancelled: %(title)s") % {"title": title} if meeting.cancelled else title,
-        location=one_line(meeting.location or gettext("Location to be announced")),
+        location=one_line(meeting.location or gettext(TBD_LOCATION)),
         description="\n\n".join(p for p in paragraphs if p),
         url=page,
         status="CANCELLED"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC
 from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
+from reminders.i18n.languages import TBD_LOCATION
 from reminders.inputs.meetings import Meeting
 
 __all__ = [
@@ -67,7 +68,7 @@ def outlook_subscribe_url(url: str, name: str, service: str = "live") -> str:
 
 
 def _location(meeting: Meeting) -> str:
-    return meeting.location or "Location to be announced"
+    return meeting.location or TBD_LOCATION
 
 
 def google_event_url(meeting: Meeting, details: str) -> str:

@@ -1,8 +1,9 @@
-"""The web pages: Jinja2 environments over ``templates/web`` and what pages see.
+"""The web pages: what the landing page and the application's pages see of the series.
 
-Autoescaping is on for every page and undefined names are errors, so a
-typo in a template fails the build instead of publishing a blank. Each
-language gets its own environment with its gettext catalog installed.
+Pages are rendered from ``templates/web`` with autoescaping on and undefined
+names as errors (:mod:`reminders.i18n.environments`), so a typo in a template
+fails the build instead of publishing a blank; each language gets its own
+environment with its catalog installed.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
-from reminders.i18n.languages import LANGUAGES, Language, translations
+from reminders.i18n.environments import environment
+from reminders.i18n.languages import ENGLISH, LANGUAGES, TBD_LOCATION, Language
 from reminders.i18n.phrasing import day_phrase, time_range_phrase, zone_phrase
 from reminders.inputs.meetings import Meeting, Series, slug
 from reminders.publish.feed import FeedOptions, shown
@@ -30,30 +32,12 @@ from reminders.publish.links import (
     webcal_url,
 )
 
-__all__ = ["ENGLISH", "MeetingView", "landing_page", "language_switch", "web_environment"]
-
-ENGLISH = Language(tag="en")
+__all__ = ["MeetingView", "landing_page", "language_switch", "web_environment"]
 
 
-def web_environment(
-    templates: Path, locales: Path | None = None, language: Language = ENGLISH
-) -> Environment:
+def web_environment(templates: Path, locales: Path, language: Language = ENGLISH) -> Environment:
     """A Jinja2 environment for the pages under ``templates/web``, in ``language``."""
-    env = Environment(
-        loader=FileSystemLoader(templates / "web"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    gettext = translations(locales or templates.parent / "locale", language)
-    env.install_gettext_translations(gettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["language"] = language
-    # For strings made in Python (the template-side gettext wants a template context).
-    env.globals["translate"] = gettext.gettext
-    return env
+    return environment(templates / "web", locales, language, autoescape=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,7 +72,7 @@ def meeting_view(
         day=day_phrase(meeting.start, language),
         hours=time_range_phrase(meeting.start, meeting.end, language),
         zone=zone_phrase(meeting.start, language),
-        location=meeting.location or gettext("Location to be announced"),
+        location=meeting.location or gettext(TBD_LOCATION),
         access=meeting.access.lines(language, gettext),
         notes=meeting.access.text("notes", language, meeting.notes),
         ics_url=meeting_ics_url(options.base_url, meeting),

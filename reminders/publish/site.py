@@ -10,7 +10,7 @@ rebuilds (and bumps revisions) at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,22 +21,20 @@ from jinja2 import Environment, TemplateError
 from reminders.errors import ReminderError
 from reminders.files import write_atomically
 from reminders.i18n.languages import usable
-from reminders.inputs.meetings import Meeting, Series, load_series, slug
+from reminders.inputs.meetings import Meeting, Series, slug
 from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
 from reminders.publish.links import city_feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
-from reminders.settings import Settings
-from reminders.store import open_state
-from reminders.store.base import holder, stamp
+from reminders.store.base import Database, holder, stamp
 
 __all__ = [
     "BuildBusy",
     "BuildResult",
     "build",
     "current_revisions",
-    "feed_options",
     "meeting_calendar",
+    "page_environments",
     "publish",
     "site_files",
 ]
@@ -64,11 +62,6 @@ class BuildResult:
     revised: tuple[str, ...]
     files: int
     revisions: Mapping[str, Revision]
-
-
-def feed_options(settings: Settings) -> FeedOptions:
-    """The feed's options from the operator settings."""
-    return FeedOptions(base_url=settings.base_url, refresh=settings["feed.refresh"])
 
 
 def site_files(
@@ -120,12 +113,13 @@ def site_files(
     return files
 
 
-def page_environments(settings: Settings) -> dict[str, Environment]:
+def page_environments(
+    templates: Path, locales: Path, allow_drafts: Iterable[str]
+) -> dict[str, Environment]:
     """A page environment per usable language, English first."""
-    locales = settings.path("locale")
     return {
-        language.tag: web_environment(settings.templates, locales, language)
-        for language in usable(locales, settings["languages.allow_drafts"])
+        language.tag: web_environment(templates, locales, language)
+        for language in usable(locales, allow_drafts)
     }
 
 
@@ -138,22 +132,18 @@ def meeting_calendar(
 
 
 def current_revisions(
-    settings: Settings, series: Series, options: FeedOptions, now: datetime, save: bool = True
+    db: Database, series: Series, options: FeedOptions, now: datetime, save: bool = True
 ) -> tuple[dict[str, Revision], list[str]]:
     """Bring the stored revisions up to date with the series; return them and the revised ids.
 
     With ``save=False`` (for reports) nothing is stored.
     """
-    connection = open_state(settings.state)
-    try:
-        previous = load_revisions(connection)
-        prints = {m.id: fingerprint(shown(m, options)) for m in series}
-        revisions = revise(prints, previous, now)
-        revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
-        if save:
-            save_revisions(connection, (revisions[key] for key in revised))
-    finally:
-        connection.close()
+    previous = load_revisions(db)
+    prints = {m.id: fingerprint(shown(m, options)) for m in series}
+    revisions = revise(prints, previous, now)
+    revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
+    if save:
+        save_revisions(db, (revisions[key] for key in revised))
     return revisions, revised
 
 
@@ -180,47 +170,44 @@ def _real_time() -> datetime:
 
 
 @contextmanager
-def _building(settings: Settings, clock: Callable[[], datetime]) -> Iterator[None]:
+def _building(db: Database, clock: Callable[[], datetime]) -> Iterator[None]:
     """Hold the state database's "publish" lease for the block, or raise :class:`BuildBusy`."""
-    db = open_state(settings.state)
     me, at = holder(), clock()
+    took = db.execute(
+        "INSERT INTO lease (name, holder, until) VALUES ('publish', ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until"
+        " WHERE lease.until <= ? OR lease.holder = excluded.holder",
+        (me, stamp(at + BUILD_LEASE), stamp(at)),
+    ).rowcount
+    if not took:
+        raise BuildBusy("another process is rebuilding the public folder; try again shortly")
     try:
-        took = db.execute(
-            "INSERT INTO lease (name, holder, until) VALUES ('publish', ?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until"
-            " WHERE lease.until <= ? OR lease.holder = excluded.holder",
-            (me, stamp(at + BUILD_LEASE), stamp(at)),
-        ).rowcount
-        if not took:
-            raise BuildBusy("another process is rebuilding the public folder; try again shortly")
-        try:
-            yield
-        finally:
-            db.execute("DELETE FROM lease WHERE name = 'publish' AND holder = ?", (me,))
+        yield
     finally:
-        db.close()
+        db.execute("DELETE FROM lease WHERE name = 'publish' AND holder = ?", (me,))
 
 
 def build(
-    settings: Settings,
+    db: Database,
+    series: Series,
+    *,
+    options: FeedOptions,
+    envs: Mapping[str, Environment],
+    folder: Path,
     now: datetime,
-    out: Path | None = None,
-    series: Series | None = None,
     clock: Callable[[], datetime] = _real_time,
 ) -> BuildResult:
-    """Rebuild the public folder from the meetings file, bumping changed events.
+    """Rebuild the public folder from the series, bumping changed events.
 
-    The lease that keeps builders apart runs on ``clock`` (the real time), not
-    on ``now``, which may be a moment replayed from the past.
+    ``envs`` are the page environments of the usable languages (see
+    :func:`page_environments`). The lease that keeps builders apart runs on
+    ``clock`` (the real time), not on ``now``, which may be a moment replayed
+    from the past.
     """
-    series = series or load_series(settings.meetings)
-    options = feed_options(settings)
-    envs = page_environments(settings)
-    with _building(settings, clock):
+    with _building(db, clock):
         # Revisions are stored before files are written: a crash in between rewrites the
         # same bytes next time, never a lower SEQUENCE.
-        revisions, revised = current_revisions(settings, series, options, now)
-        folder = out or settings.public
+        revisions, revised = current_revisions(db, series, options, now)
         files = site_files(series, revisions, options, envs)
         written, removed = publish(files, folder)
     return BuildResult(

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from reminders.errors import ReminderError
@@ -53,6 +53,7 @@ class Database(Protocol):
     """An open state database."""
 
     name: str  # for messages: the file, or the server URL without its password
+    folder: Path | None  # the SQLite file's folder, where its secret lives; None on a server
     shared: bool  # True when several daemons may work on it at once
     lock_rows: str  # the clause that lets concurrent claims skip each other's rows
 
@@ -70,6 +71,14 @@ class Database(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+        ...
+
+    def __enter__(self) -> Self:
+        """Use the store for a block: a command, a tick or a request."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store at the end of the block, however it ends."""
         ...
 
 

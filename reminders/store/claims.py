@@ -17,13 +17,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from reminders.plan import Delivery
-from reminders.settings import Settings
-from reminders.store import ledger
+from reminders.store import queue
 from reminders.store.base import Database, StateError, holder
 
 __all__ = ["Claims", "alive"]
 
-log = logging.getLogger("reminders.send")
+log = logging.getLogger(__name__)
 
 
 def alive(name: str) -> bool:
@@ -48,31 +47,35 @@ class Claims:
     def __init__(
         self,
         db: Database,
-        settings: Settings,
         planned: list[Delivery],
+        *,
+        batch: int,
+        lease: timedelta,
+        margin: timedelta,
         clock: Callable[[], datetime],
     ) -> None:
+        """Claim ``batch`` at a time for ``lease``; start no send within ``margin`` of its end.
+
+        ``margin`` is the longest one send may take (the SMTP timeout).
+        """
         self.db, self.clock = db, clock
         self.holder = holder()
-        self.batch: int = settings["queue.batch"]
-        self.lease: timedelta = settings["queue.lease"]
-        # One send may take up to the timeout: none starts that close to the lease's end.
-        self.margin = timedelta(seconds=settings["mail.timeout"])
-        self.planned = {ledger.key(d): d for d in planned}
-        self.held: list[ledger.Key] = []
+        self.batch, self.lease, self.margin = batch, lease, margin
+        self.planned = {queue.key(d): d for d in planned}
+        self.held: list[queue.Key] = []
         self.stopped = False
 
     def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
         """Yield claimed deliveries in turn until the queue holds none for this sender."""
         while True:
             at = self.clock()
-            keys = ledger.claim(self.db, self.holder, at, at + self.lease, self.batch)
+            keys = queue.claim(self.db, self.holder, at, at + self.lease, self.batch)
             if not keys:
                 return
             stale = [key for key in keys if key not in self.planned]
             if stale:
                 # Not due by this sender's reading of the data: it may be the newer reading.
-                ledger.withdraw(self.db, self.holder, stale)
+                queue.withdraw(self.db, self.holder, stale)
             self.held = [key for key in keys if key in self.planned]
             deadline = at + self.lease - self.margin
             while self.held:
@@ -89,7 +92,7 @@ class Claims:
 
     def _give_back(self) -> None:
         if self.held:
-            ledger.release(self.db, self.holder, self.held)
+            queue.release(self.db, self.holder, self.held)
             self.held = []
 
     def close(self) -> None:

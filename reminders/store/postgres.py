@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 from reminders.store.base import StateError, describe
 from reminders.store.migrations import MIGRATIONS, statements
@@ -35,6 +36,7 @@ class ServerState:
 
     def __init__(self, url: str) -> None:
         self.name = describe(url)
+        self.folder: Path | None = None
         if psycopg is None:
             raise StateError(
                 f"{self.name}: PostgreSQL state needs psycopg: pip install 'reminders[postgresql]'"
@@ -126,6 +128,12 @@ class ServerState:
 
     def close(self) -> None:
         self.connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _first_line(error: Exception) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from reminders.inputs.subscribers import Subscriber
 from reminders.store.base import Database, stamp
 from reminders.store.ledger import suppress
-from reminders.tokens import address_id
+from reminders.tokens import Secret, address_id
 
 __all__ = [
     "CONFIRM_FOR",
@@ -146,6 +146,9 @@ def merge(csv_people: Iterable[Subscriber], web_people: Iterable[Subscriber]) ->
     return list(people.values())
 
 
-def find_person(secret: bytes, ident: str, people: Iterable[Subscriber]) -> Subscriber | None:
-    """The person whose address's opaque id is ``ident``, among ``people``."""
-    return next((p for p in people if address_id(secret, p.email) == ident), None)
+def find_person(secret: Secret, ident: str, people: Iterable[Subscriber]) -> Subscriber | None:
+    """The person a token's address id names, under any of the signing keys, or None."""
+    return next(
+        (p for p in people if any(address_id(key, p.email) == ident for key in secret.keys)),
+        None,
+    )

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from reminders.store.base import StateError
 from reminders.store.migrations import MIGRATIONS, statements
@@ -31,6 +31,7 @@ class FileState:
 
     def __init__(self, path: Path) -> None:
         self.name = str(path)
+        self.folder: Path | None = path.parent
         self._depth = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,3 +117,9 @@ class FileState:
 
     def close(self) -> None:
         self.connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from reminders.errors import DataError
-from reminders.inputs.meetings import Status, is_tbd, load_series
+from reminders.inputs.meetings import Status, is_tbd
+from reminders.inputs.meetings_file import load_series
 from tests.conftest import MEETINGS
 
 WriteMeetings = Callable[..., Path]

@@ -10,12 +10,12 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from reminders.cli import work
 from reminders.i18n.languages import LANGUAGES, REVIEWED, SOURCE, catalog_state, choose
 from reminders.i18n.phrasing import babel_locale, duration_phrase, short_day_phrase, when_phrase
-from reminders.sending import send_due
 from reminders.settings import load_settings
 from tests.conftest import NEW_YORK, ROOT, set_setting
-from tests.mailsink import SinkServer
+from tests.support.mailsink import SinkServer
 
 LOCALE = ROOT / "locale"
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
@@ -108,7 +108,7 @@ def test_drafts_allowed_go_out_whole_in_their_language(
     )
     set_setting(mail_workspace, '[languages]\nallow_drafts = ["ht", "ar"]')
     settings = load_settings(mail_workspace / "reminders.toml", mail_workspace)
-    send_due(settings, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
+    work.send(settings, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
     [kreyol] = smtp.sink.to("kreyol@example.org")
     assert kreyol.message["Content-Language"] == "ht"
     assert kreyol.message["Subject"] == "Rapèl: reyinyon Worcester nan 3 jou (samdi 26 fevriye)"
@@ -135,11 +135,9 @@ def test_drafts_allowed_go_out_whole_in_their_language(
 def test_usable_languages_get_their_own_landing_page_and_feed(workspace: Path) -> None:
     from icalendar import Calendar
 
-    from reminders.publish.site import build
-
     set_setting(workspace, '[languages]\nallow_drafts = ["es"]')
     settings = load_settings(workspace / "reminders.toml", workspace)
-    build(settings, datetime(2011, 2, 15, tzinfo=NEW_YORK))
+    work.build(settings, datetime(2011, 2, 15, tzinfo=NEW_YORK))
     public = settings.public
     assert (public / "index.es.html").is_file()
     assert not (public / "index.ar.html").exists()  # a draft not allowed gets no page
@@ -157,7 +155,7 @@ def test_usable_languages_get_their_own_landing_page_and_feed(workspace: Path) -
     (workspace / "reminders.toml").write_text(
         (workspace / "reminders.toml").read_text().replace('allow_drafts = ["es"]', "")
     )
-    build(
+    work.build(
         load_settings(workspace / "reminders.toml", workspace),
         datetime(2011, 2, 16, tzinfo=NEW_YORK),
     )

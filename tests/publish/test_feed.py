@@ -10,7 +10,7 @@ import vobject
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from reminders.publish.site import build
+from reminders.cli import work
 from reminders.settings import load_settings
 from tests.conftest import edit_meetings
 
@@ -31,7 +31,7 @@ FIRST_BUILD = datetime(2011, 2, 15, 12, tzinfo=UTC)
 
 def run_build(workspace: Path, now: datetime = FIRST_BUILD) -> Path:
     settings = load_settings(workspace / "reminders.toml", workspace)
-    build(settings, now)
+    work.build(settings, now)
     return settings.public
 
 

@@ -10,10 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from reminders.tokens import sign
+from reminders.tokens import Secret, read_token, sign
 from tests.conftest import WebApp, edit_meetings, run_cli
-from tests.mailsink import Received
-from tests.webclient import Browserless, Reply
+from tests.support.mailsink import Received
+from tests.support.webclient import Browserless, Reply
 
 NEWCOMER = "newcomer@example.net"
 
@@ -125,11 +125,12 @@ def test_bad_token_gets_a_plain_page_and_changes_nothing(web_app: WebApp, damage
     remind_worcester(web_app)
     link = link_in(web_app.smtp.sink.to("sam@example.org")[0], "unsubscribe")
     token = unquote(urlsplit(link).query.removeprefix("token="))
-    ident, expiry, signature = token.split(".")
-    secret = (web_app.home / "var" / "secret").read_bytes()
+    payload, signature = token.split(".")
+    secret = Secret(((web_app.home / "var" / "secret").read_bytes(),))
+    ident = read_token(secret, token, "unsubscribe", datetime.now(UTC))
     bad = {
-        "forged": f"{ident}.0.{'A' * len(signature)}",
-        "altered": f"{ident[:-1]}{'B' if ident[-1] != 'B' else 'C'}.{expiry}.{signature}",
+        "forged": f"{payload}.{'A' * len(signature)}",
+        "altered": f"{payload[:-1]}{'B' if payload[-1] != 'B' else 'C'}.{signature}",
         "other purpose": sign(secret, ident, "preferences"),
         "expired": sign(secret, ident, "unsubscribe", datetime.now(UTC) - timedelta(hours=1)),
         "empty": "",
@@ -147,8 +148,9 @@ def test_expired_confirmation_link_is_refused(web_app: WebApp) -> None:
     sign_up(web_app, NEWCOMER)
     [confirmation] = wait_for_mail(web_app, NEWCOMER)
     token = unquote(urlsplit(link_in(confirmation, "confirm")).query.removeprefix("token="))
-    secret = (web_app.home / "var" / "secret").read_bytes()
-    old = sign(secret, token.split(".")[0], "confirm", datetime.now(UTC) - timedelta(seconds=1))
+    secret = Secret(((web_app.home / "var" / "secret").read_bytes(),))
+    ident = read_token(secret, token, "confirm", datetime.now(UTC))
+    old = sign(secret, ident, "confirm", datetime.now(UTC) - timedelta(seconds=1))
     assert client(web_app).post(f"/confirm?token={old}").status == 400
     remind_worcester(web_app)
     assert len(web_app.smtp.sink.to(NEWCOMER)) == 1

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from reminders.cli import work
 from reminders.errors import DataError
-from reminders.inputs.meetings import load_series
-from reminders.publish.site import build
+from reminders.inputs.meetings_file import load_series
 from reminders.settings import load_settings
 from tests.conftest import edit_meetings
-from tests.test_meetings import WORCESTER
+from tests.inputs.test_meetings import WORCESTER
 
 WriteMeetings = Callable[..., Path]
 ACCESS = """\
@@ -87,7 +87,7 @@ def test_access_shows_in_the_feed_and_on_the_page(workspace: Path) -> None:
         'venue = "Worcester Public Library"\ninterpretation = ["es", "asl"]\nchildcare = true',
     )
     settings = load_settings(workspace / "reminders.toml", workspace)
-    build(settings, datetime(2011, 2, 15, tzinfo=UTC))
+    work.build(settings, datetime(2011, 2, 15, tzinfo=UTC))
     cal = Calendar.from_ical((settings.public / "meetings.ics").read_bytes())
     worcester = next(e for e in cal.walk("VEVENT") if "worcester" in str(e["UID"]))
     description = str(worcester["DESCRIPTION"])
@@ -101,8 +101,8 @@ def test_access_shows_in_the_reminder_email() -> None:
     from dataclasses import replace
 
     from reminders.inputs.access import Access
-    from tests.test_compose import WORCESTER as MEETING
-    from tests.test_compose import make
+    from tests.mail.test_compose import WORCESTER as MEETING
+    from tests.mail.test_compose import make
 
     meeting = replace(MEETING, access=Access(interpretation=("ht",), wheelchair=True))
     message, _ = make(meeting=meeting)

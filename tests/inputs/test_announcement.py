@@ -15,7 +15,7 @@ from reminders.inputs.announcement import (
     read_announcement,
     render_meetings_file,
 )
-from reminders.inputs.meetings import load_series, parse_series
+from reminders.inputs.meetings_file import load_series, parse_series
 from reminders.inputs.toml_lines import SourceMap, TomlDocument
 from tests.conftest import SEED
 

@@ -12,19 +12,16 @@ from email.message import EmailMessage
 import pytest
 from icalendar import Calendar
 
-from reminders.inputs.meetings import Meeting, load_series
+from reminders.inputs.meetings import Meeting
+from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber
-from reminders.mail.compose import (
-    Identity,
-    PersonalLinks,
-    Templates,
-    compose,
-    header_safe,
-    message_context,
-)
+from reminders.mail.assembly import Identity, compose, header_safe
+from reminders.mail.context import PersonalLinks, message_context
+from reminders.mail.templates import Templates
 from reminders.publish.feed import FeedOptions, fingerprint, shown
 from reminders.publish.site import meeting_calendar
 from reminders.revisions import revise
+from reminders.tokens import Secret
 from tests.conftest import MEETINGS, ROOT
 
 SERIES = load_series(MEETINGS)
@@ -35,7 +32,7 @@ IDENTITY = Identity(
     reply_to=None,
     domain="example.org",
     list_name=SERIES.name,
-    secret=b"s" * 32,
+    secret=Secret((b"s" * 32,)),
     base_url="https://example.org/meetings/",
 )
 ANA = Subscriber(email="ana@example.org", name="Ana Souza", cities=frozenset({"Worcester"}))
@@ -54,7 +51,7 @@ def make(meeting: Meeting = WORCESTER, person: Subscriber = ANA) -> tuple[EmailM
     revisions = revise({m.id: fingerprint(shown(m, OPTIONS)) for m in (meeting,)}, {}, NOW)
     links = PersonalLinks(unsubscribe="https://u/", preferences="https://p/", mailto="mailto:x")
     context = message_context(meeting, person, SERIES, OPTIONS, links, NOW)
-    letter = Templates(ROOT / "templates").render("reminder", context)
+    letter = Templates(ROOT / "templates" / "email", ROOT / "locale").render("reminder", context)
     calendar = meeting_calendar(SERIES, meeting, revisions, OPTIONS)
     message = compose(
         letter,

@@ -22,8 +22,8 @@ import psycopg
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.mailsink import SinkServer, free_port
-from tests.pgserver import PostgresServer
+from tests.support.mailsink import SinkServer, free_port
+from tests.support.pgserver import PostgresServer
 from tests.test_daemon import CALENDAR, Daemon, meeting, subscribers, wait_for
 
 LEASE = 20  # seconds; more than [mail] timeout (1 s) times [queue] batch (10)

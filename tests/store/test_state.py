@@ -22,12 +22,12 @@ from reminders.inputs.subscribers import Subscriber
 from reminders.notices import Watch
 from reminders.plan import Delivery
 from reminders.revisions import Revision, load_revisions, save_revisions
-from reminders.store import ledger, open_state
+from reminders.store import ledger, open_state, queue, told
 from reminders.store.base import Database, StateError, describe
 from reminders.store.migrations import MIGRATIONS
 from reminders.store.signups import confirm, leave, start_signup, web_subscribers
-from tests.mailsink import free_port
-from tests.pgserver import PostgresServer
+from tests.support.mailsink import free_port
+from tests.support.pgserver import PostgresServer
 
 NOW = datetime(2011, 2, 23, 14, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=15)
@@ -75,7 +75,7 @@ def delivery(recipient: str, kind: str = "reminder:3d", meeting: str = "worceste
 
 def queued(db: Database, count: int) -> list[Delivery]:
     work = [delivery(f"p{n:03d}@example.org") for n in range(count)]
-    ledger.enqueue(db, work, NOW)
+    queue.enqueue(db, work, NOW)
     return work
 
 
@@ -117,7 +117,7 @@ def test_a_ledger_from_before_the_queue_keeps_its_rows_and_never_resends(
     db = open_state(location)
     assert statuses(db) == {"p000@example.org": "sent"}
     queued(db, 2)
-    assert ledger.claim(db, "a:1", NOW, NOW + LEASE, 5) == [
+    assert queue.claim(db, "a:1", NOW, NOW + LEASE, 5) == [
         ("worcester", "reminder:3d", "p001@example.org")
     ]
     db.close()
@@ -137,7 +137,7 @@ def test_a_database_newer_than_the_release_is_refused(location: Path | str) -> N
 def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
     def fails_halfway() -> None:
         with db.transaction():
-            ledger.enqueue(db, [delivery("a@example.org")], NOW)
+            queue.enqueue(db, [delivery("a@example.org")], NOW)
             db.execute("INSERT INTO suppression VALUES ('b@example.org', 'test', 'x')")
             raise RuntimeError("disk full, say")
 
@@ -150,7 +150,7 @@ def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
 def test_queueing_twice_is_harmless_and_never_reopens_a_sent_delivery(db: Database) -> None:
     work = queued(db, 3)
     ledger.record_sent(db, work[0], "<m@example.org>", NOW, SNAPSHOT)
-    ledger.enqueue(db, work, NOW + timedelta(minutes=10))
+    queue.enqueue(db, work, NOW + timedelta(minutes=10))
     assert statuses(db) == {
         "p000@example.org": "sent",
         "p001@example.org": "due",
@@ -175,12 +175,12 @@ def test_a_claim_takes_a_batch_and_a_second_claimer_gets_the_rest(
     db: Database, second: Database
 ) -> None:
     queued(db, 5)
-    first = ledger.claim(db, "host-a:1", NOW, NOW + LEASE, 3)
-    rest = ledger.claim(second, "host-b:2", NOW, NOW + LEASE, 3)
+    first = queue.claim(db, "host-a:1", NOW, NOW + LEASE, 3)
+    rest = queue.claim(second, "host-b:2", NOW, NOW + LEASE, 3)
     assert len(first) == 3
     assert len(rest) == 2
     assert not set(first) & set(rest)
-    assert ledger.claim(db, "host-a:1", NOW, NOW + LEASE, 3) == []
+    assert queue.claim(db, "host-a:1", NOW, NOW + LEASE, 3) == []
 
 
 def test_concurrent_claimers_never_take_the_same_delivery(location: Path | str) -> None:
@@ -194,7 +194,7 @@ def test_concurrent_claimers_never_take_the_same_delivery(location: Path | str) 
         db = open_state(location)
         barrier.wait()
         mine = taken.setdefault(name, [])
-        while batch := ledger.claim(db, name, NOW, NOW + LEASE, 7):
+        while batch := queue.claim(db, name, NOW, NOW + LEASE, 7):
             mine.extend(batch)
         db.close()
 
@@ -212,9 +212,9 @@ def test_an_expired_lease_lets_another_sender_take_the_claim(
     db: Database, second: Database
 ) -> None:
     queued(db, 2)
-    held = ledger.claim(db, "dead:1", NOW, NOW + LEASE, 2)
-    assert ledger.claim(second, "live:2", NOW + LEASE - timedelta(seconds=1), NOW + LEASE, 2) == []
-    taken = ledger.claim(second, "live:2", NOW + LEASE, NOW + 2 * LEASE, 2)
+    held = queue.claim(db, "dead:1", NOW, NOW + LEASE, 2)
+    assert queue.claim(second, "live:2", NOW + LEASE - timedelta(seconds=1), NOW + LEASE, 2) == []
+    taken = queue.claim(second, "live:2", NOW + LEASE, NOW + 2 * LEASE, 2)
     assert sorted(taken) == sorted(held)
 
 
@@ -222,47 +222,47 @@ def test_recording_checks_the_claim_and_records_the_truth_either_way(
     db: Database, second: Database
 ) -> None:
     work = queued(db, 2)
-    ledger.claim(db, "host-a:1", NOW, NOW + LEASE, 2)
+    queue.claim(db, "host-a:1", NOW, NOW + LEASE, 2)
     assert ledger.record_sent(db, work[0], "<1@example.org>", NOW, SNAPSHOT, "host-a:1")
     # host-a hung past its lease; host-b took the other claim.
-    ledger.claim(second, "host-b:2", NOW + LEASE, NOW + 2 * LEASE, 2)
+    queue.claim(second, "host-b:2", NOW + LEASE, NOW + 2 * LEASE, 2)
     assert not ledger.record_sent(db, work[1], "<2@example.org>", NOW, SNAPSHOT, "host-a:1")
     assert statuses(db) == {"p000@example.org": "sent", "p001@example.org": "sent"}
-    assert ledger.claims(db, NOW) == []
+    assert queue.claims(db, NOW) == []
 
 
 def test_released_claims_are_free_at_once_and_withdrawn_ones_are_gone(db: Database) -> None:
     queued(db, 4)
-    keys = ledger.claim(db, "host-a:1", NOW, NOW + LEASE, 4)
-    ledger.release(db, "host-a:1", keys[:2])
-    ledger.withdraw(db, "host-a:1", keys[2:])
-    ledger.withdraw(db, "someone-else:9", keys[:2])  # not theirs: nothing happens
-    assert sorted(ledger.claim(db, "host-b:2", NOW, NOW + LEASE, 4)) == sorted(keys[:2])
+    keys = queue.claim(db, "host-a:1", NOW, NOW + LEASE, 4)
+    queue.release(db, "host-a:1", keys[:2])
+    queue.withdraw(db, "host-a:1", keys[2:])
+    queue.withdraw(db, "someone-else:9", keys[:2])  # not theirs: nothing happens
+    assert sorted(queue.claim(db, "host-b:2", NOW, NOW + LEASE, 4)) == sorted(keys[:2])
     assert len(statuses(db)) == 2
 
 
 def test_claims_show_per_sender_held_and_expired_leases(db: Database) -> None:
     queued(db, 5)
-    ledger.claim(db, "host-a:1", NOW, NOW + timedelta(minutes=1), 2)
-    ledger.claim(db, "host-b:2", NOW, NOW + LEASE, 3)
+    queue.claim(db, "host-a:1", NOW, NOW + timedelta(minutes=1), 2)
+    queue.claim(db, "host-b:2", NOW, NOW + LEASE, 3)
     later = NOW + timedelta(minutes=5)
-    shown = {c.holder: (c.held, c.expired) for c in ledger.claims(db, later)}
+    shown = {c.holder: (c.held, c.expired) for c in queue.claims(db, later)}
     assert shown == {"host-a:1": (0, 2), "host-b:2": (3, 0)}
 
 
 def test_dead_holders_claims_are_released_and_live_ones_kept(db: Database) -> None:
     queued(db, 4)
-    ledger.claim(db, "here:1", NOW, NOW + LEASE, 2)
-    ledger.claim(db, "here:2", NOW, NOW + LEASE, 2)
-    assert ledger.release_dead(db, lambda name: name == "here:2") == 2
-    assert [c.holder for c in ledger.claims(db, NOW)] == ["here:2"]
+    queue.claim(db, "here:1", NOW, NOW + LEASE, 2)
+    queue.claim(db, "here:2", NOW, NOW + LEASE, 2)
+    assert queue.release_dead(db, lambda name: name == "here:2") == 2
+    assert [c.holder for c in queue.claims(db, NOW)] == ["here:2"]
 
 
 def test_a_window_that_closed_unsent_is_dropped_from_the_queue(db: Database) -> None:
     queued(db, 3)
     closes = datetime(2011, 2, 26, 19, 0, tzinfo=UTC)
-    assert ledger.claim(db, "late:1", closes, closes + LEASE, 3) == []
-    assert ledger.expire(db, closes) == 3
+    assert queue.claim(db, "late:1", closes, closes + LEASE, 3) == []
+    assert queue.expire(db, closes) == 3
     assert statuses(db) == {}
 
 
@@ -272,8 +272,8 @@ def test_a_retry_waits_a_growing_delay_then_is_claimable_again(db: Database) -> 
     second = ledger.record_retry(db, work[0], "451", NOW)
     assert first - NOW == timedelta(minutes=5)
     assert second - NOW == timedelta(minutes=10)
-    assert ledger.claim(db, "a:1", NOW + timedelta(minutes=9), NOW + LEASE, 5) == []
-    assert len(ledger.claim(db, "a:1", NOW + timedelta(minutes=10), NOW + LEASE, 5)) == 1
+    assert queue.claim(db, "a:1", NOW + timedelta(minutes=9), NOW + LEASE, 5) == []
+    assert len(queue.claim(db, "a:1", NOW + timedelta(minutes=10), NOW + LEASE, 5)) == 1
 
 
 def test_counts_per_meeting_include_the_queue(db: Database) -> None:
@@ -289,11 +289,11 @@ def test_what_people_were_told_and_venue_watches_round_trip(db: Database) -> Non
     work = queued(db, 2)
     for item in work:
         ledger.record_sent(db, item, "<m@example.org>", NOW, SNAPSHOT)
-    assert ledger.told_states(db) == {"worcester": {SNAPSHOT}}
-    assert ledger.told(db, ["worcester"])["worcester"]["p001@example.org"] == SNAPSHOT
+    assert told.told_states(db) == {"worcester": {SNAPSHOT}}
+    assert told.told(db, ["worcester"])["worcester"]["p001@example.org"] == SNAPSHOT
     watch = Watch(meeting_id="lowell", tbd_seen=True, known_at=NOW, base=SNAPSHOT)
-    ledger.save_watches(db, [watch])
-    assert ledger.load_watches(db) == {"lowell": watch}
+    told.save_watches(db, [watch])
+    assert told.load_watches(db) == {"lowell": watch}
 
 
 def test_revisions_round_trip_with_their_instant(db: Database) -> None:

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from reminders.publish.site import build
+from reminders.cli import work
 from reminders.settings import load_settings
 from tests.conftest import edit_meetings
 
@@ -48,7 +48,7 @@ class Page(HTMLParser):
 
 def render(workspace: Path) -> tuple[str, Page]:
     settings = load_settings(workspace / "reminders.toml", workspace)
-    build(settings, datetime(2011, 2, 15, tzinfo=UTC))
+    work.build(settings, datetime(2011, 2, 15, tzinfo=UTC))
     html = (settings.public / "index.html").read_text(encoding="utf-8")
     page = Page()
     page.feed(html)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, WebApp, edit_meetings, run_cli
-from tests.test_signup import wait_for_mail
+from tests.web.test_signup import wait_for_mail
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"

@@ -7,13 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reminders.inputs.subscribers import Subscriber
-from reminders.mail.batch import Prototype, set_boundaries
-from reminders.mail.compose import Letter, compose
-from tests.test_compose import IDENTITY, NOW, WORCESTER
+from reminders.kinds import Kind
+from reminders.mail.assembly import compose
+from reminders.mail.stencils import MessageStencil, set_boundaries
+from reminders.mail.templates import Letter
+from tests.mail.test_compose import IDENTITY, NOW, WORCESTER
 
 CALENDAR = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
-PROTOTYPE = Prototype(
-    identity=IDENTITY, meeting=WORCESTER, kind="reminder:3d", calendar=CALENDAR, now=NOW
+PROTOTYPE = MessageStencil(
+    identity=IDENTITY, meeting=WORCESTER, kind=Kind("reminder:3d"), calendar=CALENDAR, now=NOW
 )
 
 
@@ -23,7 +25,7 @@ def reference(letter: Letter, person: Subscriber) -> bytes:
         identity=IDENTITY,
         subscriber=person,
         meeting=WORCESTER,
-        kind="reminder:3d",
+        kind=Kind("reminder:3d"),
         calendar=CALENDAR,
         now=NOW,
     )

@@ -1,0 +1,88 @@
+"""The long-running commands: the daemon, its replay over virtual time, the web server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from reminders.cli.commands import INSTANT, Context, cli, pass_context
+from reminders.errors import UsageError
+from reminders.inputs.meetings_file import load_series
+from reminders.plan import skipped
+
+__all__ = ["run", "serve", "simulate"]
+
+
+@cli.command()
+@click.option(
+    "--every",
+    type=click.FloatRange(0.1),
+    hidden=True,
+    help="Tick every N seconds instead of the cron schedule (for tests).",
+)
+@pass_context
+def run(context: Context, every: float | None) -> None:
+    """Run the daemon: build and send on the schedule until SIGTERM."""
+    from reminders.daemon import run as run_daemon
+
+    run_daemon(context.settings(), every)
+
+
+@cli.command()
+@click.option("--from", "start", type=INSTANT, required=True, help="First moment (ISO).")
+@click.option("--to", "end", type=INSTANT, required=True, help="Last moment (ISO).")
+@click.option("--step", default="1 hour", show_default=True, help="Time between ticks.")
+@pass_context
+def simulate(context: Context, start: datetime, end: datetime, step: str) -> None:
+    """Replay the daemon's tick over virtual time and print what went out when."""
+    from reminders.daemon import simulate as run_simulation
+    from reminders.sending import SendReport
+    from reminders.settings import parse_duration
+
+    try:
+        interval = parse_duration(step)
+    except ValueError as error:
+        raise UsageError(f"--step: {error}") from None
+    if end < start:
+        raise UsageError("--to must not be before --from")
+    settings = context.settings()
+    zone = load_series(settings.meetings).timezone
+    totals = {"sent": 0, "failed": 0, "retry": 0}
+
+    def emit(moment: datetime, report: SendReport) -> None:
+        for (meeting_id, kind), tally in sorted(report.outcomes.items()):
+            outcome = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
+            click.echo(
+                f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}  {meeting_id:<24} "
+                f"{kind:<14} {outcome}"
+            )
+            for what, n in tally.items():
+                totals[what] += n
+
+    click.echo(f"Replaying {start.isoformat()} to {end.isoformat()} every {step}:")
+    run_simulation(settings, start, end, interval, emit)
+    click.echo(
+        f"total: {totals['sent']} sent, {totals['failed']} failed, {totals['retry']} retried"
+    )
+    for skip in skipped(load_series(settings.meetings), start):
+        click.echo(f"no reminders for {skip.meeting.id}: {skip.reason}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@pass_context
+def serve(context: Context, host: str, port: int) -> None:
+    """Serve the public folder and the sign-up pages (waitress)."""
+    from reminders.web.app import make_server
+
+    settings = context.settings()
+    server = make_server(settings, host, port)
+    click.echo(f"serving {settings.public} at http://{host}:{server.effective_port}/", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,103 @@
+"""One unit of work per command: read the inputs, open the store once, ask the core.
+
+Each function here is what a command does, without the parsing and the
+printing: tests and benchmarks call them as the command line does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from reminders.inputs.meetings_file import load_series
+from reminders.plan import skipped
+from reminders.publish.site import BuildResult, page_environments
+from reminders.publish.site import build as build_folder
+from reminders.sending import SendReport, load_inputs, observe_venues, plan_now, prepare, send_due
+from reminders.settings import Settings
+from reminders.store import open_state
+
+__all__ = ["build", "plan", "preview", "send", "status"]
+
+
+def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildResult:
+    """Rebuild the public folder and note the venues it shows."""
+    series = load_series(settings.meetings)
+    envs = page_environments(settings.templates, settings.locale, settings.allow_drafts)
+    with open_state(settings.state) as db:
+        result = build_folder(
+            db,
+            series,
+            options=settings.feed_options,
+            envs=envs,
+            folder=out or settings.public,
+            now=now,
+        )
+        observe_venues(db, series, now)
+    return result
+
+
+def send(
+    settings: Settings,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> SendReport:
+    """Send what is due at ``now`` (or, dry, count it)."""
+    inputs = load_inputs(settings)
+    with open_state(settings.state) as db:
+        revisions = prepare(db, settings, inputs.series, now, save=not dry_run)
+        if not dry_run:
+            return send_due(db, settings, inputs, revisions, now, progress=progress, clock=clock)
+        sequences = {key: revision.sequence for key, revision in revisions.items()}
+        work = plan_now(db, inputs, settings, sequences, now)
+        return SendReport(due=len(work.deliveries), skipped=skipped(inputs.series, now))
+
+
+def plan(settings: Settings, now: datetime, days: int) -> str:
+    """The plan report at ``now``."""
+    from reminders.report import plan_report
+
+    inputs = load_inputs(settings)
+    with open_state(settings.state) as db:
+        revisions = prepare(db, settings, inputs.series, now, save=False)
+        return plan_report(db, settings, inputs, revisions, now, days)
+
+
+def status(settings: Settings, now: datetime) -> str:
+    """The status report at ``now``."""
+    from reminders.report import status_report
+
+    inputs = load_inputs(settings)
+    with open_state(settings.state) as db:
+        revisions = prepare(db, settings, inputs.series, now, save=False)
+        return status_report(db, settings, inputs, revisions, now)
+
+
+def preview(
+    settings: Settings,
+    meeting_id: str,
+    offset: str,
+    address: str | None,
+    now: datetime | None,
+    today: datetime,
+) -> bytes:
+    """One reminder as the bytes of an .eml file."""
+    from reminders.report import preview_message
+
+    inputs = load_inputs(settings)
+    with open_state(settings.state) as db:
+        revisions = prepare(db, settings, inputs.series, now or today, save=False)
+        return preview_message(
+            db,
+            settings,
+            inputs,
+            revisions,
+            meeting_id=meeting_id,
+            offset_text=offset,
+            address=address,
+            now=now,
+        )

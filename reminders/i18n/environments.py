@@ -1,0 +1,37 @@
+"""Jinja2 environments with a language's catalog installed: one recipe for mail and pages.
+
+Undefined names are errors (``StrictUndefined``), so a typo in a template
+fails ``reminders check`` or the build instead of sending a blank; the
+i18n extension is installed new-style (``_("Hello %(name)s,", name=x)``),
+and ``translate`` is the same catalog for strings made in Python.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from reminders.i18n.languages import Language, translations
+
+__all__ = ["environment"]
+
+
+def environment(
+    folder: Path, locales: Path, language: Language, *, autoescape: bool, lstrip: bool = True
+) -> Environment:
+    """An environment for the templates in ``folder``, speaking ``language``."""
+    env = Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=lstrip,
+        extensions=["jinja2.ext.i18n"],
+    )
+    gettext = translations(locales, language)
+    env.install_gettext_translations(gettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["language"] = language
+    env.globals["translate"] = gettext.gettext
+    return env

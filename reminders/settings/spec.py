@@ -1,0 +1,119 @@
+"""The settings spec: every key of ``reminders.toml``, its reader, default and meaning.
+
+One table, as todoman's configuration does it: the loader, the bundled
+``reminders.toml`` and the README's table all follow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reminders.settings.readers import (
+    parse_duration,
+    read_address,
+    read_base_url,
+    read_choice,
+    read_clock,
+    read_iso_duration,
+    read_offsets,
+    read_optional_address,
+    read_optional_positive,
+    read_path,
+    read_positive,
+    read_state,
+    read_string,
+    read_tags,
+    read_transport,
+)
+
+__all__ = ["SECTIONS", "SETTINGS", "Entry"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One setting: where it lives, how it is read, its default and what it means."""
+
+    section: str
+    key: str
+    read: Callable[[Any], Any]
+    default: Any
+    description: str
+
+
+SETTINGS = (
+    Entry("", "meetings", read_path, "data/meetings.toml", "The meetings file."),
+    Entry(
+        "", "subscribers", read_path, "data/subscribers.example.csv", "The subscribers CSV file."
+    ),
+    Entry(
+        "",
+        "state",
+        read_state,
+        "var/state.db",
+        "The SQLite state file (created on first use), or a postgresql:// URL.",
+    ),
+    Entry("", "public", read_path, "public", "Folder the feed and landing page are written to."),
+    Entry("", "templates", read_path, "templates", "Folder of the email/ and web/ templates."),
+    Entry("", "locale", read_path, "locale", "Folder of the gettext catalogs."),
+    Entry("", "base_url", read_base_url, "http://localhost:8000/", "Public URL of the folder."),
+    Entry("feed", "refresh", read_iso_duration, "PT6H", "How often calendar apps should poll."),
+    Entry("reminders", "offsets", read_offsets, ["3 days"], "How long before a meeting to remind."),
+    Entry(
+        "reminders", "send_time", read_clock, "09:00", "Local send time of day-offset reminders."
+    ),
+    Entry(
+        "reminders", "schedule", read_string, "*/10 * * * *", "Crontab schedule of daemon ticks."
+    ),
+    Entry(
+        "mail", "from", read_address, "Meeting reminders <reminders@example.org>", "From header."
+    ),
+    Entry("mail", "reply_to", read_optional_address, "", "Optional Reply-To header."),
+    Entry(
+        "mail",
+        "transport",
+        read_transport,
+        "maildir:var/outbox",
+        "maildir:PATH, smtp:// or smtps://",
+    ),
+    Entry("mail", "max_per_minute", read_optional_positive, 0, "Send-rate limit; 0 for none."),
+    Entry("mail", "timeout", read_positive, 30, "SMTP timeout in seconds."),
+    Entry(
+        "web",
+        "trusted_proxies",
+        read_optional_positive,
+        0,
+        "How many reverse proxies (nginx) stand before `reminders serve`; their "
+        "X-Forwarded-For then names the client for the sign-up rate limit.",
+    ),
+    Entry(
+        "languages",
+        "allow_drafts",
+        read_tags,
+        [],
+        "Languages whose unreviewed (draft) translations may be sent.",
+    ),
+    Entry("queue", "batch", read_positive, 20, "Deliveries a sender claims at a time."),
+    Entry(
+        "queue",
+        "lease",
+        parse_duration,
+        "15 minutes",
+        "How long a claim holds before another sender may take it; "
+        "longer than [mail] timeout times [queue] batch.",
+    ),
+    Entry(
+        "notices", "audience", read_choice("reminded", "all"), "reminded", "Who hears of changes."
+    ),
+    Entry(
+        "notices",
+        "late_venue_before",
+        parse_duration,
+        "1 day",
+        "A venue announced after its reminder window still gets a reminder if the meeting "
+        "is at least this far off.",
+    ),
+)
+
+SECTIONS = {entry.section for entry in SETTINGS if entry.section}

@@ -1,0 +1,72 @@
+"""What each person was last told of each meeting, and each meeting's venue watch.
+
+The snapshot a person's latest message showed is what change notices are
+compared with; a venue watch says whether a meeting was seen TBD and when its
+venue became known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from reminders.inputs.meetings import Snapshot
+from reminders.notices import Watch
+from reminders.store.base import Database, stamp
+
+__all__ = ["load_watches", "save_watches", "told", "told_states"]
+
+
+def told_states(db: Database) -> dict[str, set[Snapshot]]:
+    """Per meeting, the distinct snapshots people were last told (a few rows, not per person)."""
+    states: dict[str, set[Snapshot]] = {}
+    for meeting_id, snapshot in db.execute("SELECT DISTINCT meeting_id, snapshot FROM told"):
+        states.setdefault(meeting_id, set()).add(Snapshot.loads(snapshot))
+    return states
+
+
+def told(db: Database, meeting_ids: Iterable[str]) -> dict[str, dict[str, Snapshot]]:
+    """Per meeting, what each recipient was last told."""
+    found: dict[str, dict[str, Snapshot]] = {}
+    for meeting_id in meeting_ids:
+        rows = db.execute(
+            "SELECT recipient, snapshot FROM told WHERE meeting_id = ?", (meeting_id,)
+        )
+        found[meeting_id] = {recipient: Snapshot.loads(text) for recipient, text in rows}
+    return found
+
+
+def load_watches(db: Database) -> dict[str, Watch]:
+    """Every meeting's venue watch."""
+    rows = db.execute("SELECT meeting_id, tbd_seen, known_at, base FROM watch")
+    return {
+        meeting_id: Watch(
+            meeting_id=meeting_id,
+            tbd_seen=bool(tbd_seen),
+            known_at=datetime.fromisoformat(known_at) if known_at else None,
+            base=Snapshot.loads(base) if base else None,
+        )
+        for meeting_id, tbd_seen, known_at, base in rows
+    }
+
+
+def save_watches(db: Database, watches: Iterable[Watch]) -> None:
+    """Store changed venue watches in one transaction."""
+    rows = [
+        (
+            w.meeting_id,
+            int(w.tbd_seen),
+            w.known_at and stamp(w.known_at),
+            w.base and w.base.dumps(),
+        )
+        for w in watches
+    ]
+    if not rows:
+        return
+    with db.transaction():
+        db.executemany(
+            "INSERT INTO watch (meeting_id, tbd_seen, known_at, base) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (meeting_id) DO UPDATE SET tbd_seen = excluded.tbd_seen,"
+            " known_at = excluded.known_at, base = excluded.base",
+            rows,
+        )
