@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean messages catalogs
+.PHONY: demo test check lint bench clean messages catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,16 @@ demo: $(RUN_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check reminders tests bench
 	$(BIN)/ruff format --check reminders tests bench
-	$(BIN)/mypy reminders
+	$(BIN)/mypy reminders tests
 
+# Everything, as CI runs it.
 test: lint
 	$(BIN)/pytest
+
+# The fast tests (under a minute): no real daemons, browser or PostgreSQL.
+check: $(TEST_STAMP)
+	$(BIN)/ruff check reminders tests bench
+	$(BIN)/pytest -q -m "not slow and not browser and not postgres"
 
 clean:
 	rm -rf $(VENV) var public .pytest_cache .mypy_cache .ruff_cache .hypothesis

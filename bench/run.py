@@ -303,7 +303,7 @@ def ledger_cost(config: Path, count: int = 2000) -> float:
     for n in range(count):
         delivery = Delivery(
             meeting_id=meeting.id,
-            kind="reminder:3d",
+            kind=Kind("reminder:3d"),
             recipient=f"p{n}@example.org",
             closes=meeting.start,
         )

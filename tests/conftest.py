@@ -16,6 +16,20 @@ from tests.support.mailsink import SinkServer, free_port
 from tests.support.pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
+# Over a few seconds each: real daemons waiting out ticks, timeouts and locks.
+SLOW_MODULES = ("test_daemon.py", "test_faults.py", "test_shared_state.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what `make check` leaves to `make test`: slow, browser and PostgreSQL tests."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+        if path.name == "test_browser.py":
+            item.add_marker(pytest.mark.browser)
+        if path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 SEED = ROOT / "data" / "announcements" / "announcement-2011-02-15.txt"
 MEETINGS = ROOT / "data" / "meetings.toml"
 SUBSCRIBERS = ROOT / "data" / "subscribers.example.csv"

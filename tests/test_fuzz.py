@@ -6,6 +6,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -176,10 +177,10 @@ def test_any_form_post_gets_a_page_never_a_server_error(
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
-_APP = []
+_APP: list[Flask] = []
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app() -> Flask:
     """One in-process application over a scratch state (no network: its mailer never runs)."""
     if not _APP:
         from reminders.web.app import create_app

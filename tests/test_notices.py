@@ -35,7 +35,7 @@ def sequence_of(message: Received) -> int:
     payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes)
     [event] = Calendar.from_ical(payload).walk("VEVENT")
-    return int(event["SEQUENCE"])
+    return int(str(event["SEQUENCE"]))
 
 
 def remind(workspace: Path, smtp: SinkServer) -> None:

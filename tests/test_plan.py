@@ -28,8 +28,8 @@ THREE_DAYS = Schedule(offsets=(timedelta(days=3),), send_time=time(9))
 BOTH = Schedule(offsets=(timedelta(days=3), timedelta(hours=2)), send_time=time(9))
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NEW_YORK)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK)
 
 
 def test_day_offset_opens_at_the_local_send_time_and_closes_at_the_start() -> None:

@@ -92,22 +92,22 @@ def test_451_leaves_the_delivery_due_and_a_later_run_sends_it_once(
     smtp.sink.faults.data_replies = ["451 4.3.0 try again later"]
     first = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
     report = send_at(mail_workspace, first)
-    assert (report.sent, report.retry) == (3, 1)  # type: ignore[attr-defined]
+    assert (report.sent, report.retry) == (3, 1)
     # Before the retry delay nothing goes; after it, the one left goes once.
-    assert send_at(mail_workspace, first + timedelta(minutes=1)).sent == 0  # type: ignore[attr-defined]
-    assert send_at(mail_workspace, first + timedelta(minutes=6)).sent == 1  # type: ignore[attr-defined]
-    assert send_at(mail_workspace, first + timedelta(minutes=30)).sent == 0  # type: ignore[attr-defined]
+    assert send_at(mail_workspace, first + timedelta(minutes=1)).sent == 0
+    assert send_at(mail_workspace, first + timedelta(minutes=6)).sent == 1
+    assert send_at(mail_workspace, first + timedelta(minutes=30)).sent == 0
     assert sorted(recipients(smtp)) == sorted(WANT_WORCESTER)
 
 
 def test_550_for_one_recipient_fails_that_one_only(mail_workspace: Path, smtp: SinkServer) -> None:
     smtp.sink.faults.rcpt_replies = {"ana@example.org": "550 5.1.1 no such user"}
     report = send_at(mail_workspace, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
-    assert (report.sent, report.failed) == (3, 1)  # type: ignore[attr-defined]
+    assert (report.sent, report.failed) == (3, 1)
     assert set(recipients(smtp)) == WANT_WORCESTER - {"ana@example.org"}
     smtp.sink.faults.rcpt_replies = {}
     later = send_at(mail_workspace, datetime(2011, 2, 24, 9, 5, tzinfo=NEW_YORK))
-    assert later.sent == 0  # type: ignore[attr-defined]
+    assert later.sent == 0
     status = run_cli("status", cwd=mail_workspace)
     assert "2011-02-26-worcester    3     1" in status.stdout
 
@@ -118,7 +118,7 @@ def test_dropped_connection_mid_batch_loses_and_duplicates_nothing(
     smtp.sink.faults.drop_after = 2
     first = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
     report = send_at(mail_workspace, first)
-    assert (report.sent, report.retry) == (3, 1)  # type: ignore[attr-defined]
+    assert (report.sent, report.retry) == (3, 1)
     send_at(mail_workspace, first + timedelta(minutes=10))
     assert sorted(recipients(smtp)) == sorted(WANT_WORCESTER)
 

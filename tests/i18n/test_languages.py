@@ -36,7 +36,7 @@ def extracted() -> set[str]:
 def catalog(tag: str) -> dict[str, tuple[str, bool]]:
     path = LOCALE / babel_locale(tag) / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        return {m.id: (m.string, m.fuzzy) for m in read_po(handle) if m.id}
+        return {str(m.id): (str(m.string), m.fuzzy) for m in read_po(handle) if m.id}
 
 
 @pytest.mark.parametrize("tag", WAVE)

@@ -146,7 +146,7 @@ def test_rendered_file_is_a_valid_meetings_file_with_the_same_meetings(tmp_path:
     ]
 
 
-text_fields = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+text_fields = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=30)
 
 
 @given(venue=text_fields, address=text_fields, headline=text_fields)

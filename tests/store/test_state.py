@@ -13,12 +13,14 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from reminders.inputs.meetings import Snapshot
 from reminders.inputs.subscribers import Subscriber
+from reminders.kinds import Kind
 from reminders.notices import Watch
 from reminders.plan import Delivery
 from reminders.revisions import Revision, load_revisions, save_revisions
@@ -67,7 +69,7 @@ def second(location: Path | str, db: Database) -> Iterator[Database]:
 def delivery(recipient: str, kind: str = "reminder:3d", meeting: str = "worcester") -> Delivery:
     return Delivery(
         meeting_id=meeting,
-        kind=kind,
+        kind=Kind(kind),
         recipient=recipient,
         closes=datetime(2011, 2, 26, 19, 0, tzinfo=UTC),
     )
@@ -99,7 +101,7 @@ def test_a_ledger_from_before_the_queue_keeps_its_rows_and_never_resends(
 ) -> None:
     # Build schema 4 by hand, as the release before the work queue left it.
     if isinstance(location, Path):
-        old = sqlite3.connect(location, isolation_level=None)
+        old: Any = sqlite3.connect(location, isolation_level=None)
         for migration in MIGRATIONS[:4]:
             old.executescript(migration.sqlite)
         old.execute("PRAGMA user_version = 4")

@@ -6,6 +6,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,11 +94,11 @@ def test_sign_up_confirm_remind_unsubscribe_in_a_browser(web_app: WebApp, browse
     ],
 )
 def test_landing_page_in_spanish_and_arabic(
-    web_app: WebApp, browser: object, tag: str, direction: str, heading: str
+    web_app: WebApp, browser: Any, tag: str, direction: str, heading: str
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(
-        viewport={"width": 390, "height": 844},  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844},
         locale=tag,
     )
     page = context.new_page()

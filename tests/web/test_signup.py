@@ -32,7 +32,7 @@ def sign_up(app: WebApp, email: str, cities: list[str] | None = None) -> Reply:
         "language": "es",
         "cities": cities or ["Worcester"],
     }
-    return browser.post("/subscribe", form)
+    return browser.post("/subscribe", dict(form))
 
 
 def wait_for_mail(app: WebApp, address: str, count: int = 1) -> list[Received]:
