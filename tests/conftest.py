@@ -30,6 +30,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
 SEED = ROOT / "data" / "announcements" / "announcement-2011-02-15.txt"
 MEETINGS = ROOT / "data" / "meetings.toml"
 SUBSCRIBERS = ROOT / "data" / "subscribers.example.csv"
