@@ -1,3 +1,11 @@
-"""Calendar feed and reminder emails for a series of public meetings."""
+"""Calendar feed and reminder emails for a series of public meetings.
+
+Importing the package makes every log record of the process mask addresses
+(:mod:`reminders.privacy`): the people on these lists may fear exposure.
+"""
+
+from reminders import privacy
 
 __version__ = "0.1.0"
+
+privacy.install()

@@ -22,20 +22,16 @@ from datetime import datetime
 from reminders.errors import ReminderError
 from reminders.inputs.meetings import Series, Snapshot
 from reminders.inputs.meetings_file import load_series
-from reminders.inputs.subscribers import Subscriber, load_subscribers, mask
+from reminders.inputs.subscribers import Subscriber, load_subscribers
 from reminders.kinds import Family, Kind
 from reminders.mail.assembly import Identity
 from reminders.mail.batch import Batch
+from reminders.mail.handover import PermanentFailure, TemporaryFailure, Transport, TransportError
 from reminders.mail.templates import Templates
-from reminders.mail.transports import (
-    PermanentFailure,
-    TemporaryFailure,
-    Transport,
-    TransportError,
-    open_transport,
-)
+from reminders.mail.transports import open_transport
 from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
 from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
+from reminders.privacy import mask
 from reminders.publish.site import current_revisions
 from reminders.revisions import Revision
 from reminders.settings import Settings

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +20,36 @@ from tests.support.pgserver import PostgresServer
 ROOT = Path(__file__).resolve().parent.parent
 # Over a few seconds each: real daemons waiting out ticks, timeouts and locks.
 SLOW_MODULES = ("test_daemon.py", "test_faults.py", "test_shared_state.py")
+
+
+# Each full address in a text: the local part of a masked one ends in "***".
+ADDRESS = re.compile(r"([\w.*+-]+)@example\.(?:org|com|net)")
+# Where the masking sweep runs: every log record, every level.
+SWEPT = ("test_smtp_stages.py", "test_faults.py", "test_sending.py", "test_signup.py")
+
+
+def full_addresses(text: str) -> list[str]:
+    """The addresses in ``text`` that are not masked."""
+    return [m.group(0) for m in ADDRESS.finditer(text) if not m.group(1).endswith("***")]
+
+
+@pytest.fixture(autouse=True)
+def no_address_in_logs(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """In the swept modules, no log record at any level may show a full address."""
+    if Path(str(request.node.fspath)).name not in SWEPT:
+        yield
+        return
+    caplog.set_level(logging.DEBUG)
+    yield
+    shown = [
+        line
+        for record in (*caplog.get_records("setup"), *caplog.get_records("call"))
+        for line in (record.getMessage(), record.exc_text or "")
+        if full_addresses(line)
+    ]
+    assert shown == [], "full addresses in log records"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -158,4 +190,5 @@ def web_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
         yield WebApp(home=mail_workspace, port=port, smtp=smtp)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        _, log = process.communicate(timeout=10)
+    assert full_addresses(log) == [], "the server logged a full address"

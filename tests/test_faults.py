@@ -30,36 +30,7 @@ def served(smtp: SinkServer) -> list[str]:
     return sorted(m.recipients[0] for m in smtp.sink.received)
 
 
-@pytest.mark.parametrize("stage", ["mail", "rcpt", "data"])
-@pytest.mark.parametrize("code", ["421", "451", "452"])
-def test_temporary_reply_at_any_stage_is_retried_and_sent_once(
-    mail_workspace: Path, smtp: SinkServer, stage: str, code: str
-) -> None:
-    reply = f"{code} 4.0.0 not now"
-    faults = smtp.sink.faults
-    {"mail": faults.mail_replies, "rcpt": faults.rcpt_queue, "data": faults.data_replies}[
-        stage
-    ].append(reply)
-    first = send_at(mail_workspace, FIRST)
-    assert (first.sent, first.retry) == (3, 1)
-    send_at(mail_workspace, FIRST + timedelta(minutes=6))
-    send_at(mail_workspace, FIRST + timedelta(minutes=30))
-    assert served(smtp) == sorted(WORCESTER)
-
-
-@pytest.mark.parametrize("stage", ["mail", "rcpt", "data"])
-@pytest.mark.parametrize("code", ["550", "554"])
-def test_permanent_reply_at_any_stage_fails_that_delivery_only(
-    mail_workspace: Path, smtp: SinkServer, stage: str, code: str
-) -> None:
-    faults = smtp.sink.faults
-    {"mail": faults.mail_replies, "rcpt": faults.rcpt_queue, "data": faults.data_replies}[
-        stage
-    ].append(f"{code} 5.0.0 no")
-    report = send_at(mail_workspace, FIRST)
-    assert (report.sent, report.failed) == (3, 1)
-    assert send_at(mail_workspace, FIRST + timedelta(hours=2)).sent == 0
-    assert len(served(smtp)) == 3
+# Replies at each stage of the session: tests/mail/test_smtp_stages.py walks the table.
 
 
 def test_server_that_hangs_past_the_timeout_loses_nothing(

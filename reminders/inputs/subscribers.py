@@ -18,7 +18,7 @@ from pathlib import Path
 from reminders.errors import DataError, Problem
 from reminders.inputs.text import CONTROL, LANGUAGE_TAG
 
-__all__ = ["COLUMNS", "Subscriber", "load_subscribers", "mask", "parse_address"]
+__all__ = ["COLUMNS", "Subscriber", "load_subscribers", "parse_address"]
 
 COLUMNS = ("email", "name", "language", "cities")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
@@ -64,12 +64,6 @@ def parse_address(text: str) -> str:
     if not _DOMAIN.match(address.domain.lower()):
         raise ValueError("has no valid domain")
     return text
-
-
-def mask(address: str) -> str:
-    """Hide an address for logs: ``maria@example.org`` -> ``m***@example.org``."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def load_subscribers(path: Path, cities: Iterable[str]) -> tuple[Subscriber, ...]:

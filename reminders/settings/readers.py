@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from reminders.inputs.text import LANGUAGE_TAG
 from reminders.inputs.wallclock import WallClockError, parse_time
-from reminders.mail.transports import TransportError, parse_smtp_url
+from reminders.mail.handover import TransportError
+from reminders.mail.smtp import parse_smtp_url
 from reminders.store.base import is_server
 
 __all__ = [

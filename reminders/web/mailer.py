@@ -19,8 +19,9 @@ from reminders.i18n.languages import choose
 from reminders.inputs.meetings import Series
 from reminders.inputs.subscribers import Subscriber
 from reminders.mail.assembly import compose_confirmation
+from reminders.mail.handover import TransportError
 from reminders.mail.templates import Templates
-from reminders.mail.transports import TransportError, open_transport
+from reminders.mail.transports import open_transport
 from reminders.sending import identity
 from reminders.settings import Settings
 from reminders.store.signups import CONFIRM_FOR

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reminders.errors import DataError
-from reminders.inputs.subscribers import load_subscribers, mask, parse_address
+from reminders.inputs.subscribers import load_subscribers, parse_address
+from reminders.privacy import mask
 from tests.conftest import SUBSCRIBERS
 
 CITIES = ("Worcester", "Lowell", "New Bedford")

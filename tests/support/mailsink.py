@@ -1,7 +1,9 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that records what it accepts.
 
-Tests program its faults: a reply code for the next DATA commands, a reply
-for chosen recipients, a dropped connection after some messages, a delay.
+Tests program its faults at every stage of the session: a reply for the next
+EHLO, MAIL FROM, RCPT TO, DATA command or end of data, a reply for chosen
+recipients, a connection dropped at a stage, an EHLO reply trickled line by
+line, a delay. :class:`RefusingServer` greets with a refusal.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class Faults:
     rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply, every time
     drop_after: int | None = None  # close the connection at this DATA (accepting none)
     delay: float = 0.0  # seconds before each DATA reply
+    ehlo_replies: list[str] = field(default_factory=list)  # one per EHLO, in order
+    data_command_replies: list[str] = field(default_factory=list)  # to DATA, before the message
+    drop_at: list[str] = field(default_factory=list)  # "mail", "rcpt", "data": close there, once
+    trickle: tuple[int, float] | None = None  # next EHLO: N "250-" lines, S seconds apart
 
 
 class MailSink:
@@ -50,9 +56,20 @@ class MailSink:
         self.lock = threading.Lock()
         self.data_count = 0
 
+    def dropped(self, server: SMTP, stage: str) -> bool:
+        """Close the connection if the test asked for it at ``stage`` (once)."""
+        if stage not in self.faults.drop_at:
+            return False
+        self.faults.drop_at.remove(stage)
+        assert server.transport is not None
+        server.transport.close()
+        return True
+
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
+        if self.dropped(server, "mail"):
+            return "421 closing"
         if self.faults.mail_replies:
             return self.faults.mail_replies.pop(0)
         envelope.mail_from = address
@@ -62,6 +79,8 @@ class MailSink:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
+        if self.dropped(server, "rcpt"):
+            return "421 closing"
         reply = self.faults.rcpt_replies.get(address.lower())
         if reply:
             return reply
@@ -95,6 +114,42 @@ class MailSink:
         return [r for r in self.received if address in r.recipients]
 
 
+class FaultySMTP(SMTP):
+    """aiosmtpd's server with faults at EHLO and at the DATA command itself."""
+
+    def __init__(self, handler: MailSink, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.faults = handler.faults
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        if self.faults.ehlo_replies:
+            await self.push(self.faults.ehlo_replies.pop(0))
+            return
+        if self.faults.trickle is not None:
+            (lines, pause), self.faults.trickle = self.faults.trickle, None  # once
+            for _ in range(lines):
+                await self.push("250-still thinking")
+                await asyncio.sleep(pause)
+        await super().smtp_EHLO(hostname)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        if self.faults.data_command_replies:
+            await self.push(self.faults.data_command_replies.pop(0))
+            return
+        if "data" in self.faults.drop_at:
+            self.faults.drop_at.remove("data")
+            assert self.transport is not None
+            self.transport.close()
+            return
+        await super().smtp_DATA(arg)
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        assert isinstance(self.handler, MailSink)
+        return FaultySMTP(self.handler, **self.SMTP_kwargs)
+
+
 def free_port() -> int:
     """A port of 127.0.0.1 free a moment ago (aiosmtpd's controller cannot take 0)."""
     with socket.socket() as probe:
@@ -107,7 +162,7 @@ class SinkServer:
 
     def __init__(self) -> None:
         self.sink = MailSink()
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=free_port())
+        self.controller = _Controller(self.sink, hostname="127.0.0.1", port=free_port())
 
     def __enter__(self) -> SinkServer:
         self.controller.start()
@@ -119,6 +174,36 @@ class SinkServer:
     @property
     def port(self) -> int:
         return int(self.controller.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}?starttls=off"
+
+
+class RefusingServer:
+    """A server on 127.0.0.1 that greets every connection with ``reply`` and hangs up."""
+
+    def __init__(self, reply: str = "554 5.3.2 no service here") -> None:
+        self.reply = reply
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with client:
+                client.sendall(f"{self.reply}\r\n".encode())
+
+    def __enter__(self) -> RefusingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
 
     @property
     def url(self) -> str:
