@@ -26,9 +26,7 @@ def test_every_part_of_a_record_is_masked_at_every_level(caplog: pytest.LogCaptu
         raise ValueError("fatima@example.org refused")
     except ValueError:
         log.exception("sending to %s failed", "maria.example@example.org")
-    text = "\n".join(
-        f"{record.getMessage()}\n{record.exc_text or ''}" for record in caplog.records
-    )
+    text = "\n".join(f"{record.getMessage()}\n{record.exc_text or ''}" for record in caplog.records)
     assert full_addresses(text) == []
     assert "a***@example.org" in text
     assert "f***@example.org refused" in text
