@@ -24,6 +24,7 @@ from reminders.sending import Inputs, identity, plan_now, schedule
 from reminders.settings import Settings, parse_duration
 from reminders.store import ledger, queue, told
 from reminders.store.base import Database
+from reminders.store.confirmations import confirmation_counts
 from reminders.store.secret import load_secret
 from reminders.terminal import render_table
 
@@ -136,6 +137,12 @@ def status_report(
         lines.append("none: no sender is working now")
     if any(c.expired for c in claims):
         lines.append("Expired leases: that sender stopped mid-batch; another takes its claims.")
+    waiting = confirmation_counts(db)
+    lines += [
+        "",
+        f"Sign-up confirmations: {waiting['pending']} pending, "
+        f"{waiting['failed']} refused for good",
+    ]
     return "\n".join(lines)
 
 

@@ -25,7 +25,13 @@ SLOW_MODULES = ("test_daemon.py", "test_faults.py", "test_shared_state.py")
 # Each full address in a text: the local part of a masked one ends in "***".
 ADDRESS = re.compile(r"([\w.*+-]+)@example\.(?:org|com|net)")
 # Where the masking sweep runs: every log record, every level.
-SWEPT = ("test_smtp_stages.py", "test_faults.py", "test_sending.py", "test_signup.py")
+SWEPT = (
+    "test_smtp_stages.py",
+    "test_faults.py",
+    "test_sending.py",
+    "test_signup.py",
+    "test_confirmations.py",
+)
 
 
 def full_addresses(text: str) -> list[str]:

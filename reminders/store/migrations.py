@@ -157,6 +157,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    _portable(
+        "confirmation emails wait in the store, so a restart or a refusal loses none",
+        """
+        CREATE TABLE confirmation (
+            signup_id  TEXT PRIMARY KEY,
+            status     TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+            attempts   INTEGER NOT NULL DEFAULT 0,
+            next_try   TEXT NOT NULL,
+            last_error TEXT,
+            updated    TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 from jinja2 import Environment
@@ -22,10 +21,10 @@ from reminders.inputs.meetings import Series
 from reminders.inputs.subscribers import Subscriber, parse_address
 from reminders.inputs.text import one_line
 from reminders.publish.pages import landing_page, language_switch
+from reminders.store.confirmations import queue_confirmation
 from reminders.store.signups import confirm, leave, save_preferences, start_signup
-from reminders.tokens import InvalidToken, read_token, sign
+from reminders.tokens import InvalidToken, read_token
 from reminders.web.app import site, store
-from reminders.web.mailer import Confirmation
 from reminders.web.static import static_file
 
 __all__ = ["views"]
@@ -170,11 +169,11 @@ def subscribe() -> Response:
                 signup=_signup_context(csrf),
             )
         )
-    signup = start_signup(store(), person, here.clock())
+    db = store()
+    signup = start_signup(db, person, here.clock())
     if signup.send:
-        token = sign(here.secret, signup.id, "confirm", signup.expires)
-        url = f"{here.settings.base_url}confirm?token={quote(token)}"
-        here.mailer.send(Confirmation(person=person, signup_id=signup.id, url=url))
+        queue_confirmation(db, signup.id, here.clock())
+        here.mailer.wake()
     return _page(
         title=N_("Check your email"),
         paragraphs=[

@@ -39,6 +39,7 @@ class Faults:
     rcpt_queue: list[str] = field(default_factory=list)  # one per RCPT TO, in order
     data_replies: list[str] = field(default_factory=list)  # one per DATA, consumed in order
     rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply, every time
+    rcpt_once: dict[str, str] = field(default_factory=dict)  # address -> reply, the first time
     drop_after: int | None = None  # close the connection at this DATA (accepting none)
     delay: float = 0.0  # seconds before each DATA reply
     ehlo_replies: list[str] = field(default_factory=list)  # one per EHLO, in order
@@ -81,7 +82,9 @@ class MailSink:
     ) -> str:
         if self.dropped(server, "rcpt"):
             return "421 closing"
-        reply = self.faults.rcpt_replies.get(address.lower())
+        reply = self.faults.rcpt_replies.get(address.lower()) or self.faults.rcpt_once.pop(
+            address.lower(), None
+        )
         if reply:
             return reply
         if self.faults.rcpt_queue:
