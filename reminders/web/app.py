@@ -8,6 +8,7 @@ request opens the state store at most once, on first use
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,7 +18,6 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g
 from jinja2 import Environment
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reminders.inputs.meetings import Series
 from reminders.inputs.meetings_file import load_series
@@ -33,6 +33,8 @@ from reminders.web.guards import Csrf, RateLimit
 from reminders.web.mailer import Mailer
 
 __all__ = ["SECURITY_HEADERS", "Site", "create_app", "make_server", "site", "store"]
+
+log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -123,9 +125,6 @@ def create_app(
 
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
-    if proxies := settings.trusted_proxies:
-        # Behind nginx every request comes from 127.0.0.1: trust its X-Forwarded-For.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     with open_state(settings.state) as db:
         secret = load_secret(db)
     app.extensions["reminders"] = Site(settings, secret, clock, signups_per_client)
@@ -135,8 +134,29 @@ def create_app(
     return app
 
 
+# The proxy that may speak for clients: nginx on this host, as deploy/nginx.conf has it.
+PROXY_ADDRESS = "127.0.0.1"
+
+
 def make_server(settings: Settings, host: str, port: int) -> Any:
-    """Create (not start) the waitress server for the application."""
+    """Create (not start) the waitress server for the application.
+
+    With ``[web] trusted_proxies`` set, waitress itself takes the client's
+    address from the X-Forwarded-For that the proxy on 127.0.0.1 sets (and
+    drops proxy headers from anyone else), so the sign-up limit counts real
+    clients; without it, a request's address is its peer's.
+    """
     from waitress.server import create_server
 
-    return create_server(create_app(settings), host=host, port=port, threads=8, ident="reminders")
+    proxies: dict[str, Any] = {}
+    if count := settings.trusted_proxies:
+        proxies = {
+            "trusted_proxy": PROXY_ADDRESS,
+            "trusted_proxy_count": count,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True,
+        }
+    else:
+        log.info("serving without a proxy in front: put nginx before it (deploy/nginx.conf)")
+    app = create_app(settings)
+    return create_server(app, host=host, port=port, threads=8, ident="reminders", **proxies)

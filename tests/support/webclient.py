@@ -28,6 +28,8 @@ class Browserless:
     host: str
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    source: str | None = None  # the address it connects from (any of 127.0.0.0/8)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request
 
     def request(
         self,
@@ -39,7 +41,7 @@ class Browserless:
     ) -> Reply:
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {}
+        headers = dict(self.headers)
         if cookies and self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = body
@@ -47,7 +49,12 @@ class Browserless:
             data = urlencode(form, doseq=True)
         if data is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        connection = http.client.HTTPConnection(
+            self.host,
+            self.port,
+            timeout=10,
+            source_address=(self.source, 0) if self.source else None,
+        )
         connection.request(method, path or "/", body=data, headers=headers)
         response = connection.getresponse()
         text = response.read().decode("utf-8", "replace")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -203,33 +202,4 @@ def test_pages_load_nothing_from_elsewhere(web_app: WebApp) -> None:
         assert "<script" not in reply.body
 
 
-def test_behind_a_trusted_proxy_the_rate_limit_is_per_forwarded_client(workspace: Path) -> None:
-    import re as regex
-
-    from reminders.settings import load_settings
-    from reminders.web.app import create_app
-
-    config = workspace / "reminders.toml"
-    config.write_text(
-        config.read_text() + "\n[web]\ntrusted_proxies = 1\n[mail]\n"
-        'transport = "maildir:var/outbox"\n'
-    )
-    client = create_app(load_settings(config, workspace), signups_per_client=2).test_client()
-    token = regex.search(r'name="csrf" value="([^"]+)"', client.get("/").get_data(as_text=True))
-    assert token
-    statuses = []
-    for n in range(4):
-        client_address = f"203.0.113.{n % 2}"  # two clients behind the proxy (TEST-NET-3)
-        reply = client.post(
-            "/subscribe",
-            headers={"X-Forwarded-For": client_address},
-            data={"csrf": token.group(1), "email": f"p{n}@example.net", "language": "en"},
-        )
-        statuses.append(reply.status_code)
-    assert statuses == [200, 200, 200, 200]
-    fifth = client.post(
-        "/subscribe",
-        headers={"X-Forwarded-For": "203.0.113.0"},
-        data={"csrf": token.group(1), "email": "p9@example.net", "language": "en"},
-    )
-    assert fifth.status_code == 429
+# Behind a proxy, the limit is per real client: tests/web/test_nginx.py, through nginx.
