@@ -198,6 +198,8 @@ def run(settings: Settings, every: float | None = None) -> None:
             daemon.tick(datetime.now(UTC), clock=lambda: datetime.now(UTC))
         except ReminderError as error:
             log.error("tick failed: %s", error)
+        except Exception:  # never let one tick stop the later ones: log it whole, go on
+            log.exception("tick failed unexpectedly; the next tick will try again")
 
     def finish(signum: int, frame: FrameType | None) -> None:
         log.info(

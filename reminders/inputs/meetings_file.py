@@ -8,7 +8,9 @@ own messages, and splitting them apart would scatter one file's rules.
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from email.utils import parseaddr
@@ -24,7 +26,7 @@ from reminders.inputs.meetings import (
     Status,
     is_tbd,
 )
-from reminders.inputs.text import one_line
+from reminders.inputs.text import clean, one_line
 from reminders.inputs.toml_lines import TomlDocument, read_toml, unknown_key
 from reminders.inputs.wallclock import WallClockError, parse_date, parse_time, to_instant
 
@@ -59,10 +61,26 @@ MEETING_KEYS = (
 )
 
 
+# Every command computes reminder windows, revisions and feeds for these years.
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def zone_named(name: str) -> ZoneInfo:
-    """Return the IANA zone called ``name``; raise ValueError if there is none."""
-    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
-        raise ValueError(f"unknown timezone {name!r}")
+    """Return the IANA zone called ``name``; raise ValueError if there is none.
+
+    The name is looked up in the zone database's list first, so a long or odd
+    name never reaches the file system.
+    """
+    if not isinstance(name, str) or len(name) > 64 or name not in _zone_names():
+        shown = name if isinstance(name, str) and len(name) <= 64 else f"{str(name)[:40]}..."
+        raise ValueError(
+            f"unknown timezone {shown!r} (use an IANA name such as 'America/New_York')"
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -233,16 +251,26 @@ class _Reader:
             if required:
                 self.report(f"{label}: missing field '{key}'", *where)
             return None
+        day: date | None = None
         if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
+            day = value
+        elif isinstance(value, str):
             try:
-                return parse_date(value)
+                day = parse_date(value)
             except WallClockError as error:
                 self.report(f"{label}: {key} {error}", *where, key)
                 return None
-        self.report(f"{label}: {key} must be a date such as 2011-02-26", *where, key)
-        return None
+        else:
+            self.report(f"{label}: {key} must be a date such as 2011-02-26", *where, key)
+            return None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.report(
+                f"{label}: {key} {day.isoformat()} is not a year from {FIRST_YEAR} to {LAST_YEAR}",
+                *where,
+                key,
+            )
+            return None
+        return day
 
     def clock(
         self, item: Mapping[str, Any], key: str, where: tuple[str, int], label: str
@@ -293,7 +321,7 @@ class _Reader:
         if not isinstance(value, str):
             self.report(f"{prefix}{key} must be a string", name, index, key)
             return None
-        value = value.strip()
+        value = clean(value).strip()
         if required and not value:
             self.report(f"{prefix}{key} must not be empty", name, index, key)
         return value or None

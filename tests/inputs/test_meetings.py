@@ -215,3 +215,38 @@ def test_wrong_values_are_named(
     text = WORCESTER + old + "\n" if new is None else WORCESTER.replace(old, new)
     [problem] = problems_of(meetings_file(text))
     assert (message or "status must be 'confirmed' or 'cancelled'") in problem
+
+
+@pytest.mark.parametrize(
+    ("date", "problem"),
+    [
+        ("9999-12-31", "date 9999-12-31 is not a year from 1970 to 9000"),
+        ("0001-01-01", "date 0001-01-01 is not a year from 1970 to 9000"),
+    ],
+)
+def test_dates_every_command_can_compute_with(
+    meetings_file: WriteMeetings, date: str, problem: str
+) -> None:
+    path = meetings_file(WORCESTER.replace("2011-02-26", date))
+    [found] = problems_of(path)
+    assert problem in found
+    assert found.startswith(f"{path}:")
+
+
+def test_a_long_or_odd_zone_name_is_refused_without_touching_the_disk(
+    meetings_file: WriteMeetings,
+) -> None:
+    long_name = "America/" + "x" * 300
+    for name in (long_name, "../../etc/passwd", "America/Nowhere"):
+        path = meetings_file(WORCESTER + f'timezone = "{name}"\n')
+        [found] = problems_of(path)
+        assert "unknown timezone" in found
+        assert "x" * 100 not in found
+
+
+def test_controls_and_bidi_overrides_never_reach_a_meeting(meetings_file: WriteMeetings) -> None:
+    text = 'notes = "first\\u0000 line\\nsecond \\u202eevil\\u202c line"\n'
+    venue = 'title = "Town \\u2066hall\\u2069 \\u001b[31m"\n'
+    [meeting] = load_series(meetings_file(WORCESTER + text + venue)).meetings
+    assert meeting.notes == "first  line\nsecond evil line"
+    assert meeting.title == "Town hall [31m"
