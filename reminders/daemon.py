@@ -33,6 +33,7 @@ from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, p
 from reminders.settings import Settings
 from reminders.store import open_state
 from reminders.store.base import Database, describe, is_server
+from reminders.store.lineage import check_lineage, mark, marker_for
 
 __all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
 
@@ -144,6 +145,7 @@ class Daemon:
         # Revisions and venue watches change only with the series: keep them till then.
         self.revisions = result.revisions
         observe_venues(db, inputs.series, now)
+        mark(db, marker_for(settings.public))
         self.built = inputs
         if result.written or result.removed:
             log.info(
@@ -175,14 +177,20 @@ def hold_lock(state: Path) -> IO[str]:
     return handle
 
 
-def run(settings: Settings, every: float | None = None) -> None:
-    """Run the daemon until SIGTERM or SIGINT."""
+def run(settings: Settings, every: float | None = None, fresh_state: bool = False) -> None:
+    """Run the daemon until SIGTERM or SIGINT.
+
+    A new, empty state database where an earlier one was used stops it at
+    once, unless ``fresh_state`` (see :mod:`reminders.store.lineage`).
+    """
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     state = settings.state
     lock = None if is_server(state) else hold_lock(Path(state))
+    with open_state(state) as db:
+        check_lineage(db, marker_for(settings.public), fresh_state)
     daemon = Daemon(settings)
     first = daemon.reload()
     zone = first.series.timezone if first else UTC

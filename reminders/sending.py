@@ -289,6 +289,7 @@ class _Sender:
         meeting = self.meetings[delivery.meeting_id]
         data, message_id = self.batch.message(meeting, delivery.kind, person, delivery.previous)
         who = mask(person.email)
+        self.db.still_there()  # a deleted ledger must stop the run before the next message
         try:
             self.transport.send(self.sender, person.email, data)
         except TemporaryFailure as error:

@@ -191,7 +191,8 @@ def web_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
         text=True,
     )
     assert process.stderr is not None
-    assert "serving" in process.stderr.readline()
+    started = [process.stderr.readline() for _ in range(2)]
+    assert any(line.startswith("serving") for line in started), started
     try:
         yield WebApp(home=mail_workspace, port=port, smtp=smtp)
     finally:

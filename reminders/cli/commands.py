@@ -20,7 +20,7 @@ import click
 
 from reminders import __version__
 from reminders.cli import work
-from reminders.errors import DataError, Problem, ReminderError
+from reminders.errors import DataError, Problem, ReminderError, UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series
 from reminders.settings import Settings, find_settings, load_settings
@@ -156,11 +156,22 @@ def plan(context: Context, now: datetime | None, days: int) -> None:
 @cli.command()
 @click.option("--now", type=INSTANT, help="Pretend it is this moment (for replays).")
 @click.option("--dry-run", is_flag=True, help="Say what would be sent; send nothing.")
+@click.option(
+    "--fresh-state",
+    is_flag=True,
+    help="Accept a new, empty state database where an earlier one was used.",
+)
 @pass_context
-def send(context: Context, now: datetime | None, dry_run: bool) -> None:
+def send(context: Context, now: datetime | None, dry_run: bool, fresh_state: bool) -> None:
     """Send the reminders that are due."""
     with _progress() as progress:
-        report = work.send(context.settings(), _now(now), dry_run=dry_run, progress=progress)
+        report = work.send(
+            context.settings(),
+            _now(now),
+            dry_run=dry_run,
+            fresh_state=fresh_state,
+            progress=progress,
+        )
     verb = "would send" if dry_run else "sent"
     count = report.due if dry_run else report.sent
     click.echo(
@@ -244,6 +255,29 @@ def unsubscribe(context: Context, address: str) -> None:
     with open_state(context.settings().state) as db:
         added = suppress(db, address, "by hand", datetime.now(UTC))
     click.echo("unsubscribed" if added else "already unsubscribed")
+
+
+@cli.command()
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@pass_context
+def backup(context: Context, target: Path) -> None:
+    """Copy the SQLite state database to TARGET, safely while it is in use."""
+    from reminders.store.sqlite import FileState
+
+    settings = context.settings()
+    if is_server(settings.state):
+        raise UsageError(
+            "the state is a PostgreSQL database: back it up with pg_dump (deploy/README.md)"
+        )
+    if target.exists():
+        raise UsageError(f"{target} exists already; name a new file")
+    with open_state(settings.state) as db:
+        assert isinstance(db, FileState)
+        try:
+            db.backup(target)
+        except OSError as error:
+            raise UsageError(f"{target}: cannot write: {error.strerror}") from None
+    click.echo(f"backed up {settings.state} to {target}")
 
 
 @cli.command()

@@ -21,12 +21,17 @@ __all__ = ["run", "serve", "simulate"]
     hidden=True,
     help="Tick every N seconds instead of the cron schedule (for tests).",
 )
+@click.option(
+    "--fresh-state",
+    is_flag=True,
+    help="Accept a new, empty state database where an earlier one was used.",
+)
 @pass_context
-def run(context: Context, every: float | None) -> None:
+def run(context: Context, every: float | None, fresh_state: bool) -> None:
     """Run the daemon: build and send on the schedule until SIGTERM."""
     from reminders.daemon import run as run_daemon
 
-    run_daemon(context.settings(), every)
+    run_daemon(context.settings(), every, fresh_state)
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from reminders.publish.site import build as build_folder
 from reminders.sending import SendReport, load_inputs, observe_venues, plan_now, prepare, send_due
 from reminders.settings import Settings
 from reminders.store import open_state
+from reminders.store.lineage import check_lineage, mark, marker_for
 
 __all__ = ["build", "plan", "preview", "send", "status"]
 
@@ -35,6 +36,7 @@ def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildRe
             now=now,
         )
         observe_venues(db, series, now)
+        mark(db, marker_for(settings.public))
     return result
 
 
@@ -43,12 +45,19 @@ def send(
     now: datetime,
     *,
     dry_run: bool = False,
+    fresh_state: bool = False,
     progress: Callable[[int, int], None] | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> SendReport:
-    """Send what is due at ``now`` (or, dry, count it)."""
+    """Send what is due at ``now`` (or, dry, count it).
+
+    A new, empty state database where an earlier one was used is refused
+    unless ``fresh_state`` (see :mod:`reminders.store.lineage`).
+    """
     inputs = load_inputs(settings)
     with open_state(settings.state) as db:
+        if not dry_run:
+            check_lineage(db, marker_for(settings.public), fresh_state)
         revisions = prepare(db, settings, inputs.series, now, save=not dry_run)
         if not dry_run:
             return send_due(db, settings, inputs, revisions, now, progress=progress, clock=clock)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from reminders.errors import Problem
 from reminders.inputs.meetings import is_tbd, slug
+from reminders.inputs.text import one_line
 from reminders.inputs.wallclock import (
     DATE_PATTERN,
     MONTHS,
@@ -163,7 +164,7 @@ def render_meetings_file(
         f"# Imported from {source} by `reminders import`; review before use.",
         "",
         "[calendar]",
-        f"name = {_string(announcement.headline.strip().rstrip('.') or 'Meetings')}",
+        f"name = {_string(one_line(announcement.headline).rstrip('.') or 'Meetings')}",
         f"timezone = {_string(timezone)}",
         f"domain = {_string(domain)}",
     ]

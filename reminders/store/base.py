@@ -73,6 +73,10 @@ class Database(Protocol):
         """Release the connection."""
         ...
 
+    def still_there(self) -> None:
+        """Raise :class:`StateError` if the database went away since it was opened."""
+        ...
+
     def __enter__(self) -> Self:
         """Use the store for a block: a command, a tick or a request."""
         ...

@@ -170,6 +170,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    _portable(
+        "each state database knows its own id, so a lost one is noticed",
+        """
+        CREATE TABLE meta (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

@@ -129,6 +129,9 @@ class ServerState:
     def close(self) -> None:
         self.connection.close()
 
+    def still_there(self) -> None:
+        """A server's database cannot be deleted from under an open connection unnoticed."""
+
     def __enter__(self) -> Self:
         return self
 

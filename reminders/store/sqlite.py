@@ -32,20 +32,22 @@ class FileState:
     def __init__(self, path: Path) -> None:
         self.name = str(path)
         self.folder: Path | None = path.parent
+        self.path = path
         self._depth = 0
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # The ledger holds subscribers' addresses: readable by the service user alone.
             path.touch(mode=0o600, exist_ok=True)
+            self.identity = _file_identity(path)
             self.connection = sqlite3.connect(path, isolation_level=None, timeout=10)
             self.connection.execute("PRAGMA journal_mode = WAL")
             self.connection.execute("PRAGMA synchronous = NORMAL")
             self.connection.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.Error as error:
-            raise StateError(f"{path}: state database: {error}") from None
+        except sqlite3.DatabaseError as error:
+            raise StateError(_damaged(path, error)) from None
         except OSError as error:
-            raise StateError(f"{path}: cannot create the state folder: {error}") from None
+            raise StateError(f"{path}: cannot open the state database: {error.strerror}") from None
 
     def _migrate(self) -> None:
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
@@ -65,12 +67,44 @@ class FileState:
             return self.connection.execute(sql, parameters)
         except sqlite3.OperationalError as error:
             raise StateError(f"{self.name}: state database: {error}") from None
+        except sqlite3.DatabaseError as error:
+            raise StateError(_damaged(self.path, error)) from None
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
             self.connection.executemany(sql, rows)
         except sqlite3.OperationalError as error:
             raise StateError(f"{self.name}: state database: {error}") from None
+        except sqlite3.DatabaseError as error:
+            raise StateError(_damaged(self.path, error)) from None
+
+    def still_there(self) -> None:
+        """Raise :class:`StateError` if the file was deleted or replaced since it was opened.
+
+        SQLite would go on writing to the deleted file, and the next run would
+        start an empty ledger and send everything again.
+        """
+        try:
+            same = _file_identity(self.path) == self.identity
+        except OSError:
+            same = False
+        if not same:
+            raise StateError(
+                f"{self.path}: the state database was deleted or replaced while in use; "
+                "stopping before anything more is sent (restore it from a backup)"
+            )
+
+    def backup(self, target: Path) -> None:
+        """Copy the database, consistent, while it may be in use (SQLite's online backup)."""
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                self.connection.backup(copy)
+            finally:
+                copy.close()
+        except sqlite3.Error as error:
+            raise StateError(f"{target}: cannot write the backup: {error}") from None
+        target.chmod(0o600)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -123,3 +157,15 @@ class FileState:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return (info.st_dev, info.st_ino)
+
+
+def _damaged(path: Path, error: sqlite3.DatabaseError) -> str:
+    return (
+        f"{path}: the state database cannot be read ({error}); restore it from a backup "
+        "(see 'reminders backup'), or move it aside to start a new one with --fresh-state"
+    )

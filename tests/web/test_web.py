@@ -27,9 +27,10 @@ def server(workspace: Path) -> Iterator[tuple[str, int]]:
         env=os.environ.copy(),
     )
     assert process.stderr is not None
-    line = process.stderr.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    assert match, line
+    lines = [process.stderr.readline() for _ in range(2)]  # a notice, then "serving ..."
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", "".join(lines))
+    assert match, lines
+    assert "put nginx before it" in lines[0]  # run bare, it says it belongs behind a proxy
     try:
         yield "127.0.0.1", int(match.group(1))
     finally:
