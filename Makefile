@@ -27,7 +27,8 @@ demo: $(RUN_STAMP)
 	rm -rf var/demo
 	$(DEMO) check
 	$(DEMO) build --now 2011-02-15T12:00-05:00
-	$(DEMO) --quiet simulate --from 2011-02-15T00:00-05:00 --to 2011-07-10T00:00-04:00 --step 1h
+	$(DEMO) --quiet simulate --from 2011-02-15T00:00-05:00 --to 2011-07-10T00:00-04:00 --step 1h \
+		--outbox var/demo/outbox
 	@echo "Reminders written to var/demo/outbox/new/ ($$(ls var/demo/outbox/new | wc -l) messages)."
 	@echo "Feed and landing page in public/; to browse them: $(BIN)/reminders serve"
 
@@ -51,10 +52,10 @@ clean:
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 
-# Translations (gettext catalogs under locale/, see README "Languages").
+# Translations (gettext catalogs under reminders/locale/, see README "Languages").
 messages: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k gettext -k N_ --no-location --omit-header -o locale/messages.pot .
-	$(BIN)/pybabel update -i locale/messages.pot -d locale --previous --no-fuzzy-matching -w 100
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -k N_ --no-location --omit-header -o reminders/locale/messages.pot .
+	$(BIN)/pybabel update -i reminders/locale/messages.pot -d reminders/locale --previous --no-fuzzy-matching -w 100
 
 catalogs: $(TEST_STAMP)
-	$(BIN)/pybabel compile -d locale --use-fuzzy --statistics
+	$(BIN)/pybabel compile -d reminders/locale --use-fuzzy --statistics

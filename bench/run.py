@@ -184,8 +184,7 @@ def workspace(folder: Path, subscribers: int, port: int, meeting_count: int = 1)
             out.write(f"person{n:06d}@example.org,Person {n},en,\n")
     (folder / "reminders.toml").write_text(
         f'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
-        f'templates = "{ROOT / "templates"}"\nbase_url = "https://example.org/meetings/"\n'
-        f'locale = "{ROOT / "locale"}"\n'
+        f'base_url = "https://example.org/meetings/"\n'
         f'[mail]\ntransport = "smtp://127.0.0.1:{port}?starttls=off"\n'
     )
     return folder / "reminders.toml"
@@ -219,7 +218,7 @@ def prebuilt(config: Path) -> list[tuple[str, bytes]]:
     inputs = load_inputs(settings)
     with open_state(settings.state) as db:
         me = identity(settings, inputs.series, load_secret(db))
-    templates = Templates(settings.templates / "email", settings.locale)
+    templates = Templates(settings.email_templates, settings.locale)
     meeting = inputs.series.meetings[0]
     revisions = revise({meeting.id: "x"}, {}, SEND_AT)
     calendar = meeting_calendar(inputs.series, meeting, revisions, OPTIONS)

@@ -38,7 +38,7 @@ SAMPLE_PEOPLE = (
 
 def check_templates(settings: Settings, series: Series) -> list[Problem]:
     """Render every kind of message for each meeting; return the problems found."""
-    templates = Templates(settings.templates / "email", settings.locale)
+    templates = Templates(settings.email_templates, settings.locale)
     options = settings.feed_options
     problems: dict[str, Problem] = {}
     for meeting in series:

@@ -172,7 +172,7 @@ def preview_message(
     link = personal_links(me, person.email)
     when = now or meeting.start - offset
     context = message_context(meeting, person, inputs.series, options, link, when)
-    letter = Templates(settings.templates / "email", settings.locale).render("reminder", context)
+    letter = Templates(settings.email_templates, settings.locale).render("reminder", context)
     message = compose(
         letter,
         identity=me,

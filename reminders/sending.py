@@ -260,7 +260,7 @@ def _batch(
         revisions=revisions,
         options=settings.feed_options,
         identity=identity(settings, series, load_secret(db)),
-        templates=Templates(settings.templates / "email", settings.locale),
+        templates=Templates(settings.email_templates, settings.locale),
         allow_drafts=settings.allow_drafts,
         now=now,
     )

@@ -115,10 +115,7 @@ def workspace(tmp_path: Path) -> Path:
     (tmp_path / "data" / "subscribers.example.csv").write_text(
         SUBSCRIBERS.read_text(encoding="utf-8")
     )
-    (tmp_path / "reminders.toml").write_text(
-        f'templates = "{ROOT / "templates"}"\nbase_url = "https://example.org/meetings/"\n'
-        f'locale = "{ROOT / "locale"}"\n'
-    )
+    (tmp_path / "reminders.toml").write_text('base_url = "https://example.org/meetings/"\n')
     return tmp_path
 
 

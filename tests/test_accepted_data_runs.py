@@ -20,7 +20,6 @@ from reminders.cli import work
 from reminders.daemon import Daemon
 from reminders.errors import DataError
 from reminders.inputs.meetings_file import FIRST_YEAR, LAST_YEAR, load_series
-from tests.conftest import ROOT
 from tests.support.runs import settings_of
 
 pytestmark = pytest.mark.slow
@@ -72,8 +71,7 @@ def workspace(meetings: str) -> Path:
         "email,name,language,cities\nana@example.org,Ana \u202eX,es,\n", encoding="utf-8"
     )
     (home / "reminders.toml").write_text(
-        f'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
-        f'templates = "{ROOT / "templates"}"\nlocale = "{ROOT / "locale"}"\n'
+        'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
         'base_url = "https://example.org/m/"\n[languages]\nallow_drafts = ["es"]\n',
         encoding="utf-8",
     )

@@ -156,3 +156,20 @@ def test_console_script_and_module_agree(tmp_path: Path) -> None:
     via_script = subprocess.run([script, "--version"], capture_output=True, text=True)
     assert via_script.stdout == run_cli("--version").stdout
     assert "reminders" in via_script.stdout
+
+
+def test_init_writes_settings_that_say_every_default(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from reminders.settings import load_settings
+
+    result = run_cli("init", str(tmp_path / "new"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = load_settings(tmp_path / "new" / "reminders.toml", tmp_path / "new")
+    defaults = load_settings(None, tmp_path / "new")
+    assert (
+        replace(written, source=None, meetings=defaults.meetings, subscribers=defaults.subscribers)
+        == defaults
+    )
+    assert (tmp_path / "new" / "subscribers.csv").read_text() == "email,name,language,cities\n"
+    assert (tmp_path / "new" / "subscribers.csv").stat().st_mode & 0o777 == 0o600

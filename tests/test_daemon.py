@@ -53,7 +53,7 @@ def meeting(meeting_id: str, city: str, starts_in: timedelta) -> str:
 def daemon_home(tmp_path: Path, smtp: SinkServer) -> Path:
     """A folder with settings for the daemon: a 2-hour offset, the test SMTP server."""
     (tmp_path / "reminders.toml").write_text(
-        f'templates = "{ROOT / "templates"}"\nsubscribers = "subscribers.csv"\n'
+        'subscribers = "subscribers.csv"\n'
         f'meetings = "meetings.toml"\n[reminders]\noffsets = ["2 hours"]\n'
         f'[mail]\ntransport = "{smtp.url}"\ntimeout = 5\n'
     )

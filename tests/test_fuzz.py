@@ -189,7 +189,7 @@ def _app() -> Flask:
         (folder / "reminders.toml").write_text(
             f'meetings = "{MEETINGS}"\n'
             f'subscribers = "{ROOT / "data" / "subscribers.example.csv"}"\n'
-            f'templates = "{ROOT / "templates"}"\n[mail]\ntransport = "maildir:outbox"\n'
+            '[mail]\ntransport = "maildir:outbox"\n'
         )
         app = create_app(load_settings(folder / "reminders.toml", folder), signups_per_client=10**6)
         _APP.append(app)

@@ -191,10 +191,35 @@ def test_simulate_shows_notices_in_the_timeline(mail_workspace: Path, smtp: Sink
         "2011-02-24T00:00-05:00",
         "--to",
         "2011-02-25T00:00-05:00",
+        "--live",
         cwd=mail_workspace,
     )
     assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("LIVE: sending through smtp://127.0.0.1:")
     assert "2011-02-24 00:00 EST  2011-02-26-worcester     change:1       4 sent" in result.stdout
+
+
+def test_simulate_without_live_mails_nobody_and_records_nothing(
+    mail_workspace: Path, smtp: SinkServer, tmp_path: Path
+) -> None:
+    outbox = tmp_path / "replayed"
+    result = run_cli(
+        "simulate",
+        "--from",
+        "2011-02-15T00:00-05:00",
+        "--to",
+        "2011-03-01T00:00-05:00",
+        "--outbox",
+        str(outbox),
+        cwd=mail_workspace,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2011-02-23 09:00 EST  2011-02-26-worcester     reminder:3d    4 sent" in result.stdout
+    assert "nobody is mailed" in result.stderr
+    assert smtp.sink.received == []
+    assert not (mail_workspace / "var").exists()  # neither the state nor the outbox
+    assert not (mail_workspace / "public").exists()
+    assert len(list((outbox / "new").iterdir())) == 4
 
 
 def test_changes_name_what_a_reader_acts_on() -> None:

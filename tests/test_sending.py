@@ -188,24 +188,19 @@ def test_log_never_shows_an_address(mail_workspace: Path, smtp: SinkServer) -> N
 def test_templates_that_transform_the_name_still_get_each_persons_own(
     mail_workspace: Path, smtp: SinkServer, tmp_path: Path
 ) -> None:
-    import shutil
+    from reminders import bundled
 
-    from tests.conftest import ROOT
-
+    # One template overridden; the rest come from the package.
     templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
+    (templates / "email").mkdir(parents=True)
     text = templates / "email" / "reminder.txt.j2"
     text.write_text(
-        text.read_text().replace(
-            '{% include "_head.txt.j2" %}', "NAME: {{ subscriber.name|upper }}"
-        )
+        (bundled.TEMPLATES / "email" / "reminder.txt.j2")
+        .read_text()
+        .replace('{% include "_head.txt.j2" %}', "NAME: {{ subscriber.name|upper }}")
     )
     settings = mail_workspace / "reminders.toml"
-    settings.write_text(
-        settings.read_text().replace(
-            f'templates = "{ROOT / "templates"}"', f'templates = "{templates}"'
-        )
-    )
+    settings.write_text(f'templates = "{templates}"\n' + settings.read_text())
     send_at(mail_workspace, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
     bodies = {}
     for message in smtp.sink.received:

@@ -2,12 +2,13 @@
 
 A unit of work opens the state store once and hands it down; nothing below
 the command line, the daemon and the web application opens it. ``services``
-holds the long-running commands and ``importing`` the announcement reader's.
+holds the long-running commands, ``importing`` the announcement reader's and
+``starting`` the one that starts a new series.
 """
 
 from __future__ import annotations
 
-from reminders.cli import importing, services
+from reminders.cli import importing, services, starting
 from reminders.cli.commands import cli, main
 
-__all__ = ["cli", "importing", "main", "services"]
+__all__ = ["cli", "importing", "main", "services", "starting"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -10,6 +13,8 @@ from reminders.cli.commands import INSTANT, Context, cli, pass_context
 from reminders.errors import UsageError
 from reminders.inputs.meetings_file import load_series
 from reminders.plan import skipped
+from reminders.settings import Settings
+from reminders.store.base import describe
 
 __all__ = ["run", "serve", "simulate"]
 
@@ -38,9 +43,25 @@ def run(context: Context, every: float | None, fresh_state: bool) -> None:
 @click.option("--from", "start", type=INSTANT, required=True, help="First moment (ISO).")
 @click.option("--to", "end", type=INSTANT, required=True, help="Last moment (ISO).")
 @click.option("--step", default="1 hour", show_default=True, help="Time between ticks.")
+@click.option(
+    "--outbox",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Maildir the replayed messages go to (default: a new temporary folder).",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Send through the configured transport and record in the configured state.",
+)
 @pass_context
-def simulate(context: Context, start: datetime, end: datetime, step: str) -> None:
-    """Replay the daemon's tick over virtual time and print what went out when."""
+def simulate(
+    context: Context, start: datetime, end: datetime, step: str, outbox: Path | None, live: bool
+) -> None:
+    """Replay the daemon's tick over virtual time and print what went out when.
+
+    Nobody is mailed and nothing real is recorded: messages go to a Maildir and
+    the ledger, revisions and public folder to a throwaway folder, unless --live.
+    """
     from reminders.daemon import simulate as run_simulation
     from reminders.sending import SendReport
     from reminders.settings import parse_duration
@@ -52,6 +73,14 @@ def simulate(context: Context, start: datetime, end: datetime, step: str) -> Non
     if end < start:
         raise UsageError("--to must not be before --from")
     settings = context.settings()
+    if live:
+        click.echo(
+            f"LIVE: sending through {settings.mail.transport} and recording in "
+            f"{describe(settings.state)}",
+            err=True,
+        )
+    else:
+        settings = _throwaway(settings, outbox)
     zone = load_series(settings.meetings).timezone
     totals = {"sent": 0, "failed": 0, "retry": 0}
 
@@ -72,6 +101,23 @@ def simulate(context: Context, start: datetime, end: datetime, step: str) -> Non
     )
     for skip in skipped(load_series(settings.meetings), start):
         click.echo(f"no reminders for {skip.meeting.id}: {skip.reason}")
+
+
+def _throwaway(settings: Settings, outbox: Path | None) -> Settings:
+    """The settings with state, public folder and transport moved to a scratch folder."""
+    scratch = Path(tempfile.mkdtemp(prefix="reminders-simulate-"))
+    box = (outbox or scratch / "outbox").resolve()
+    click.echo(
+        f"Replaying into a throwaway state in {scratch}; messages go to the Maildir {box} "
+        "(nobody is mailed; --live would send for real)",
+        err=True,
+    )
+    return replace(
+        settings,
+        state=scratch / "state.db",
+        public=scratch / "public",
+        mail=replace(settings.mail, transport=f"maildir:{box}"),
+    )
 
 
 @cli.command()

@@ -8,21 +8,27 @@ and ``translate`` is the same catalog for strings made in Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from reminders.i18n.languages import Language, translations
+from reminders.i18n.languages import Language, Locales, translations
 
 __all__ = ["environment"]
 
 
 def environment(
-    folder: Path, locales: Path, language: Language, *, autoescape: bool, lstrip: bool = True
+    folders: Sequence[Path],
+    locales: Locales,
+    language: Language,
+    *,
+    autoescape: bool,
+    lstrip: bool = True,
 ) -> Environment:
-    """An environment for the templates in ``folder``, speaking ``language``."""
+    """An environment for the templates in ``folders`` (the first that has a file wins)."""
     env = Environment(
-        loader=FileSystemLoader(folder),
+        loader=FileSystemLoader(list(folders)),
         autoescape=autoescape,
         undefined=StrictUndefined,
         keep_trailing_newline=True,

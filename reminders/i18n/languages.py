@@ -82,8 +82,13 @@ def N_(text: str) -> str:
 TBD_LOCATION = N_("Location to be announced")
 
 
-def _path(folder: Path, tag: str) -> Path:
-    return folder / babel_locale(tag) / "LC_MESSAGES" / "messages.po"
+Locales = Sequence[Path]  # folders of catalogs, searched in order (see reminders.bundled)
+
+
+def _path(folders: Locales, tag: str) -> Path:
+    """The first of the folders' catalogs for ``tag`` (or where the last would be)."""
+    paths = [folder / babel_locale(tag) / "LC_MESSAGES" / "messages.po" for folder in folders]
+    return next((path for path in paths if path.is_file()), paths[-1])
 
 
 @functools.lru_cache(maxsize=64)
@@ -92,19 +97,19 @@ def _catalog(path: Path, stamp: float) -> Catalog:
         return read_po(handle)
 
 
-def _load(folder: Path, tag: str) -> Catalog | None:
-    path = _path(folder, tag)
+def _load(folders: Locales, tag: str) -> Catalog | None:
+    path = _path(folders, tag)
     try:
         return _catalog(path, path.stat().st_mtime)
     except FileNotFoundError:
         return None
 
 
-def catalog_state(folder: Path, tag: str) -> str:
+def catalog_state(folders: Locales, tag: str) -> str:
     """``"reviewed"``, ``"draft"`` or ``"missing"`` (English is the source: reviewed)."""
     if tag == SOURCE:
         return "reviewed"
-    catalog = _load(folder, tag)
+    catalog = _load(folders, tag)
     if catalog is None:
         return "missing"
     entries = [m for m in catalog if m.id]
@@ -112,17 +117,17 @@ def catalog_state(folder: Path, tag: str) -> str:
     return "reviewed" if complete and not any(m.fuzzy for m in entries) else "draft"
 
 
-def usable(folder: Path, allow_drafts: Iterable[str]) -> list[Language]:
+def usable(folders: Locales, allow_drafts: Iterable[str]) -> list[Language]:
     """Every first-wave language that may be used now, English first."""
-    return choose(list(LANGUAGES), folder, allow_drafts)
+    return choose(list(LANGUAGES), folders, allow_drafts)
 
 
-def choose(wanted: Sequence[str], folder: Path, allow_drafts: Iterable[str]) -> list[Language]:
+def choose(wanted: Sequence[str], folders: Locales, allow_drafts: Iterable[str]) -> list[Language]:
     """The usable languages of ``wanted``, in order, ending with English."""
     allowed = set(allow_drafts)
     chosen: list[Language] = []
     for tag in [*wanted, SOURCE]:
-        state = catalog_state(folder, tag)
+        state = catalog_state(folders, tag)
         usable = state == "reviewed" or (state == "draft" and tag in allowed)
         if usable and all(c.tag != tag for c in chosen):
             chosen.append(Language(tag=tag, draft=state == "draft"))
@@ -137,9 +142,9 @@ def _compiled(path: Path, stamp: float) -> Translations:
     return Translations(buffer)
 
 
-def translations(folder: Path, language: Language) -> NullTranslations:
+def translations(folders: Locales, language: Language) -> NullTranslations:
     """The gettext translations of ``language`` (drafts' fuzzy entries included)."""
     if language.tag == SOURCE:
         return NullTranslations()
-    path = _path(folder, language.tag)
+    path = _path(folders, language.tag)
     return _compiled(path, path.stat().st_mtime)

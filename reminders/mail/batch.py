@@ -15,11 +15,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from reminders.errors import Problem
-from reminders.i18n.languages import Language, choose
+from reminders.i18n.languages import Language, Locales, choose
 from reminders.inputs.meetings import Meeting, Series, Snapshot
 from reminders.inputs.subscribers import Subscriber
 from reminders.kinds import Kind
@@ -61,7 +60,7 @@ class Batch:
         self.messages: dict[tuple[str, str, str], MessageStencil] = {}
 
     @property
-    def locales(self) -> Path:
+    def locales(self) -> Locales:
         return self.templates.locales
 
     def message(

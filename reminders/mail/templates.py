@@ -7,7 +7,7 @@ strict; each language gets its own pair of environments with its catalog
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from jinja2 import Environment, TemplateError
 
 from reminders.errors import DataError, Problem
 from reminders.i18n.environments import environment
-from reminders.i18n.languages import ENGLISH, Language, translations
+from reminders.i18n.languages import ENGLISH, Language, Locales, translations
 
 __all__ = ["Letter", "TemplateProblem", "Templates"]
 
@@ -36,18 +36,18 @@ class Letter:
 
 
 class Templates:
-    """The email templates in ``folder``, one pair of environments per language."""
+    """The email templates in ``folders``, searched in order; two environments a language."""
 
-    def __init__(self, folder: Path, locales: Path) -> None:
-        self.folder = folder
+    def __init__(self, folders: Sequence[Path], locales: Locales) -> None:
+        self.folders = tuple(folders)
         self.locales = locales
         self.environments: dict[str, tuple[Environment, Environment]] = {}
 
     def _environments(self, language: Language) -> tuple[Environment, Environment]:
         if language.tag not in self.environments:
             self.environments[language.tag] = (
-                environment(self.folder, self.locales, language, autoescape=False, lstrip=False),
-                environment(self.folder, self.locales, language, autoescape=True),
+                environment(self.folders, self.locales, language, autoescape=False, lstrip=False),
+                environment(self.folders, self.locales, language, autoescape=True),
             )
         return self.environments[language.tag]
 
@@ -63,7 +63,7 @@ class Templates:
                 language=language.tag,
             )
         except TemplateError as error:
-            where = getattr(error, "filename", None) or self.folder
+            where = getattr(error, "filename", None) or self.folders[0]
             line = getattr(error, "lineno", None)
             message = f"{kind} template: {error.message or type(error).__name__}"
             raise TemplateProblem([Problem(path=where, line=line, message=message)]) from None

@@ -21,6 +21,8 @@ class MaildirTransport:
 
     def __init__(self, path: Path) -> None:
         try:
+            # Messages hold addresses: the outbox and the folders above it are the owner's.
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.box = mailbox.Maildir(path, create=True)
         except OSError as error:
             raise TransportError(f"outbox {path}: {error.strerror or error}") from None

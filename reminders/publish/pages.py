@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment
 
 from reminders.i18n.environments import environment
-from reminders.i18n.languages import ENGLISH, LANGUAGES, TBD_LOCATION, Language
+from reminders.i18n.languages import ENGLISH, LANGUAGES, TBD_LOCATION, Language, Locales
 from reminders.i18n.phrasing import day_phrase, time_range_phrase, zone_phrase
 from reminders.inputs.meetings import Meeting, Series, slug
 from reminders.publish.feed import FeedOptions, shown
@@ -35,9 +35,11 @@ from reminders.publish.links import (
 __all__ = ["MeetingView", "landing_page", "language_switch", "web_environment"]
 
 
-def web_environment(templates: Path, locales: Path, language: Language = ENGLISH) -> Environment:
-    """A Jinja2 environment for the pages under ``templates/web``, in ``language``."""
-    return environment(templates / "web", locales, language, autoescape=True)
+def web_environment(
+    templates: Sequence[Path], locales: Locales, language: Language = ENGLISH
+) -> Environment:
+    """A Jinja2 environment for the pages under each templates folder's ``web/``."""
+    return environment([folder / "web" for folder in templates], locales, language, autoescape=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,7 @@ rebuilds (and bumps revisions) at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +20,7 @@ from jinja2 import Environment, TemplateError
 
 from reminders.errors import ReminderError
 from reminders.files import write_atomically
-from reminders.i18n.languages import usable
+from reminders.i18n.languages import Locales, usable
 from reminders.inputs.meetings import Meeting, Series, slug
 from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
 from reminders.publish.links import city_feed_url, meeting_ics_url
@@ -114,7 +114,7 @@ def site_files(
 
 
 def page_environments(
-    templates: Path, locales: Path, allow_drafts: Iterable[str]
+    templates: Sequence[Path], locales: Locales, allow_drafts: Iterable[str]
 ) -> dict[str, Environment]:
     """A page environment per usable language, English first."""
     return {

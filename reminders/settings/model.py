@@ -19,6 +19,8 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 
+from reminders import bundled
+from reminders.bundled import search_path
 from reminders.errors import ConfigError, DataError, Problem
 from reminders.inputs.toml_lines import SourceMap, TomlDocument, read_toml, unknown_key
 from reminders.publish.feed import FeedOptions
@@ -96,8 +98,8 @@ class Settings:
     subscribers: Path
     state: Path | str  # the SQLite file's path, or the PostgreSQL server's URL
     public: Path
-    templates: Path
-    locale: Path
+    templates: tuple[Path, ...]  # folders holding email/ and web/, searched in order
+    locale: tuple[Path, ...]  # folders of catalogs, searched in order
     base_url: str
     feed: FeedSettings
     reminders: ReminderSettings
@@ -106,6 +108,10 @@ class Settings:
     notices: NoticeSettings
     trusted_proxies: int
     allow_drafts: tuple[str, ...]
+
+    @property
+    def email_templates(self) -> tuple[Path, ...]:
+        return tuple(folder / "email" for folder in self.templates)
 
     @property
     def feed_options(self) -> FeedOptions:
@@ -117,6 +123,9 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
     def where(name: str) -> Path:
         return (root / str(values[("", name)])).resolve()
 
+    def chosen(name: str) -> Path | None:
+        return where(name) if values[("", name)] else None
+
     state = str(values[("", "state")])
     return Settings(
         source=path,
@@ -125,8 +134,8 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
         subscribers=where("subscribers"),
         state=state if is_server(state) else where("state"),
         public=where("public"),
-        templates=where("templates"),
-        locale=where("locale"),
+        templates=search_path(chosen("templates"), bundled.TEMPLATES),
+        locale=search_path(chosen("locale"), bundled.LOCALE),
         base_url=values[("", "base_url")],
         feed=FeedSettings(refresh=values[("feed", "refresh")]),
         reminders=ReminderSettings(

@@ -57,7 +57,7 @@ class Mailer:
         clock: Callable[[], datetime],
     ) -> None:
         self.settings, self.series, self.secret, self.clock = settings, series, secret, clock
-        self.templates = Templates(settings.templates / "email", settings.locale)
+        self.templates = Templates(settings.email_templates, settings.locale)
         self.woken = threading.Event()
         self.idle = threading.Event()
         threading.Thread(target=self._work, name="confirmations", daemon=True).start()

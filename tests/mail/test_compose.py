@@ -12,6 +12,7 @@ from email.message import EmailMessage
 import pytest
 from icalendar import Calendar
 
+from reminders import bundled
 from reminders.inputs.meetings import Meeting
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber
@@ -22,7 +23,7 @@ from reminders.publish.feed import FeedOptions, fingerprint, shown
 from reminders.publish.site import meeting_calendar
 from reminders.revisions import revise
 from reminders.tokens import Secret
-from tests.conftest import MEETINGS, ROOT
+from tests.conftest import MEETINGS
 
 SERIES = load_series(MEETINGS)
 WORCESTER = SERIES.meetings[0]
@@ -51,7 +52,9 @@ def make(meeting: Meeting = WORCESTER, person: Subscriber = ANA) -> tuple[EmailM
     revisions = revise({m.id: fingerprint(shown(m, OPTIONS)) for m in (meeting,)}, {}, NOW)
     links = PersonalLinks(unsubscribe="https://u/", preferences="https://p/", mailto="mailto:x")
     context = message_context(meeting, person, SERIES, OPTIONS, links, NOW)
-    letter = Templates(ROOT / "templates" / "email", ROOT / "locale").render("reminder", context)
+    letter = Templates((bundled.TEMPLATES / "email",), (bundled.LOCALE,)).render(
+        "reminder", context
+    )
     calendar = meeting_calendar(SERIES, meeting, revisions, OPTIONS)
     message = compose(
         letter,

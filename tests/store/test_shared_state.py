@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 from tests.support.mailsink import SinkServer, free_port
 from tests.support.pgserver import PostgresServer
 from tests.test_daemon import CALENDAR, Daemon, meeting, subscribers, wait_for
@@ -33,7 +33,7 @@ LEASE = 20  # seconds; more than [mail] timeout (1 s) times [queue] batch (10)
 def shared_home(tmp_path: Path, smtp: SinkServer, postgres: PostgresServer) -> Path:
     """Settings for daemons on one PostgreSQL state, each "host" its own folder's files."""
     (tmp_path / "reminders.toml").write_text(
-        f'templates = "{ROOT / "templates"}"\nsubscribers = "subscribers.csv"\n'
+        'subscribers = "subscribers.csv"\n'
         f'meetings = "meetings.toml"\nstate = "{postgres.database()}"\n'
         f'[reminders]\noffsets = ["2 hours"]\n'
         f'[mail]\ntransport = "{smtp.url}"\ntimeout = 1\n'
