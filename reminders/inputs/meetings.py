@@ -25,13 +25,50 @@ __all__ = [
     "Series",
     "Snapshot",
     "Status",
+    "TBD_MARKERS",
     "is_tbd",
     "slug",
 ]
 
+# Words that mean "the place is not known yet", in the languages these series are
+# announced in. A venue holding any of them, as words, anywhere, is unknown: "Sat, TBD"
+# or "Lugar por confirmar" must never pass for a place, or reminders would go out.
+TBD_MARKERS = (
+    # English
+    "tbd",
+    "tba",
+    "tbc",
+    "to be announced",
+    "to be determined",
+    "to be confirmed",
+    "to be decided",
+    # Spanish
+    "por confirmar",
+    "por anunciar",
+    "por determinar",
+    "por definir",
+    "por decidir",
+    # Portuguese (and Spanish "a confirmar")
+    "a confirmar",
+    "a definir",
+    "a anunciar",
+    "a determinar",
+    "a ser anunciado",
+    "a ser definido",
+    "a ser confirmado",
+    # Haitian Creole
+    "pou konfime",
+    "pou anonse",
+    "pou detèmine",
+    "pou deside",
+    # Cape Verdean Creole
+    "pa konfirma",
+    "pa konfirmá",
+    "pa anunsia",
+    "pa disidi",
+)
 _TBD = re.compile(
-    r"^\(?\s*(?:location\s*)?\(?\s*"
-    r"(?:tbd|tba|to be (?:determined|announced|confirmed))\s*\)?\s*\)?$",
+    r"(?<!\w)(?:" + "|".join(m.replace(" ", r"\W+") for m in TBD_MARKERS) + r")(?!\w)",
     re.IGNORECASE,
 )
 
@@ -52,8 +89,8 @@ def slug(text: str) -> str:
 
 
 def is_tbd(venue: str | None) -> bool:
-    """Tell whether a venue as written means "not yet known"."""
-    return venue is None or not venue.strip() or _TBD.match(venue.strip()) is not None
+    """Tell whether a venue as written means "not yet known": missing, empty, or marked so."""
+    return venue is None or not venue.strip() or _TBD.search(venue) is not None
 
 
 NO_ACCESS = Access()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reminders.errors import DataError
-from reminders.inputs.meetings import Status, is_tbd
+from reminders.inputs.meetings import TBD_MARKERS, Status, is_tbd
 from reminders.inputs.meetings_file import load_series
 from tests.conftest import MEETINGS
 
@@ -250,3 +250,37 @@ def test_controls_and_bidi_overrides_never_reach_a_meeting(meetings_file: WriteM
     [meeting] = load_series(meetings_file(WORCESTER + text + venue)).meetings
     assert meeting.notes == "first  line\nsecond evil line"
     assert meeting.title == "Town hall [31m"
+
+
+@pytest.mark.parametrize("marker", TBD_MARKERS)
+@pytest.mark.parametrize(
+    "written", ["{}", "{}.", "({})", "Sat, {}", "LOCATION: {}!", "Centro comunitario - {} -", "{}?"]
+)
+def test_no_marker_of_an_unknown_place_passes_for_a_venue(marker: str, written: str) -> None:
+    for spelled in (marker, marker.upper(), marker.title()):
+        assert is_tbd(written.format(spelled)), written.format(spelled)
+
+
+@pytest.mark.parametrize(
+    "venue",
+    [
+        "Worcester Public Library",
+        "Tabernacle Baptist Church",  # "tab" is not "tba"
+        "Centro Comunitario Por Todos",
+        "Casa Pou Tout Moun",
+        "Igreja a Confirmação",  # a word that only starts like "a confirmar"
+    ],
+)
+def test_real_places_are_not_taken_for_tbd(venue: str) -> None:
+    assert not is_tbd(venue)
+
+
+def test_check_shows_a_marked_venue_as_tbd(meetings_file: WriteMeetings) -> None:
+    from tests.conftest import run_cli
+
+    path = meetings_file(WORCESTER.replace('"Worcester Public Library"', '"Sat, TBD"'))
+    [meeting] = load_series(path).meetings
+    assert meeting.venue_tbd
+    result = run_cli("check", "--meetings", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "Worcester  TBD    confirmed" in result.stdout
