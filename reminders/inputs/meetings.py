@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo
 from reminders.inputs.access import Access
 
 __all__ = [
+    "TBD_MARKERS",
     "Meeting",
     "Series",
     "Snapshot",
     "Status",
-    "TBD_MARKERS",
     "is_tbd",
     "slug",
 ]
