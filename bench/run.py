@@ -225,7 +225,12 @@ def prebuilt(config: Path) -> list[tuple[str, bytes]]:
     messages = []
     for person in inputs.subscribers:
         context = message_context(
-            meeting, person, inputs.series, OPTIONS, personal_links(me, person.email), SEND_AT
+            meeting,
+            person,
+            inputs.series,
+            OPTIONS,
+            personal_links(me, person.email, SEND_AT),
+            SEND_AT,
         )
         letter = templates.render("reminder", context)
         message = compose(

@@ -169,8 +169,8 @@ def preview_message(
     person = _person(inputs, address)
     options = settings.feed_options
     me = identity(settings, inputs.series, load_secret(db))
-    link = personal_links(me, person.email)
     when = now or meeting.start - offset
+    link = personal_links(me, person.email, when)
     context = message_context(meeting, person, inputs.series, options, link, when)
     letter = Templates(settings.email_templates, settings.locale).render("reminder", context)
     message = compose(

@@ -75,7 +75,7 @@ def unsubscribe_link(workspace: Path) -> str:
     inputs = load_inputs(settings)
     with open_state(settings.state) as db:
         me = identity(settings, inputs.series, load_secret(db))
-    link = personal_links(me, ADDRESS).unsubscribe
+    link = personal_links(me, ADDRESS, NOW).unsubscribe
     return link.removeprefix(settings.base_url)
 
 

@@ -123,13 +123,14 @@ def _throwaway(settings: Settings, outbox: Path | None) -> Settings:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--now", type=INSTANT, hidden=True, help="Pages see this moment (for replays).")
 @pass_context
-def serve(context: Context, host: str, port: int) -> None:
+def serve(context: Context, host: str, port: int, now: datetime | None) -> None:
     """Serve the public folder and the sign-up pages (waitress)."""
     from reminders.web.app import make_server
 
     settings = context.settings()
-    server = make_server(settings, host, port)
+    server = make_server(settings, host, port, clock=(lambda: now) if now else None)
     click.echo(f"serving {settings.public} at http://{host}:{server.effective_port}/", err=True)
     try:
         server.run()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
@@ -95,10 +95,18 @@ class Identity:
         return f"{header_safe(self.list_name, 60)} <reminders.{self.domain}>"
 
 
-def personal_links(identity: Identity, address: str) -> PersonalLinks:
-    """The one-click unsubscribe URL, the preferences URL and the mailto: fallback."""
+# A preferences link opens a page that shows the person's choices: an old forwarded
+# email must not keep telling whether someone is on the list.
+PREFERENCES_FOR = timedelta(days=30)
+
+
+def personal_links(identity: Identity, address: str, now: datetime) -> PersonalLinks:
+    """The one-click unsubscribe URL, the preferences URL and the mailto: fallback.
+
+    Leaving works for ever; the preferences link expires :data:`PREFERENCES_FOR` after ``now``.
+    """
     leave = make_token(identity.secret, address, "unsubscribe")
-    prefs = make_token(identity.secret, address, "preferences")
+    prefs = make_token(identity.secret, address, "preferences", now + PREFERENCES_FOR)
     return PersonalLinks(
         unsubscribe=f"{identity.base_url}unsubscribe?token={quote(leave)}",
         preferences=f"{identity.base_url}preferences?token={quote(prefs)}",
@@ -149,7 +157,7 @@ def compose(
     now: datetime,
 ) -> EmailMessage:
     """Build the message: multipart/mixed of text+HTML alternatives and the .ics."""
-    links = personal_links(identity, subscriber.email)
+    links = personal_links(identity, subscriber.email, now)
     message = _addressed(letter, identity, subscriber, now)
     message["Message-ID"] = message_id(identity, meeting.id, kind, subscriber.email)
     message["List-Id"] = identity.list_id

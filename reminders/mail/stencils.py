@@ -99,7 +99,7 @@ class MessageStencil:
         now: datetime,
         language: str = "en",
     ) -> None:
-        self.identity, self.meeting, self.kind = identity, meeting, kind
+        self.identity, self.meeting, self.kind, self.now = identity, meeting, kind, now
         self.outer = "===============" + secrets.token_hex(8) + "=="
         self.inner = "===============" + secrets.token_hex(8) + "=="
         letter = Letter(subject=_SUBJECT, text=_TEXT, html=_HTML, language=language)
@@ -116,7 +116,7 @@ class MessageStencil:
         self.segments = self._cut(message.as_bytes())
 
     def _cut(self, data: bytes) -> tuple[bytes, ...]:
-        placeholder_links = personal_links(self.identity, PLACEHOLDER.email)
+        placeholder_links = personal_links(self.identity, PLACEHOLDER.email, self.now)
         marks = [
             f"To: {PLACEHOLDER.email}\r\n",
             f"Subject: {_SUBJECT}\r\n",
@@ -144,7 +144,7 @@ class MessageStencil:
 
         ``links`` are the person's links when the caller has made them already.
         """
-        links = links or personal_links(self.identity, person.email)
+        links = links or personal_links(self.identity, person.email, self.now)
         mid = self._message_id(person.email)
         unsubscribe = f"List-Unsubscribe: <{links.unsubscribe}>,\r\n <{links.mailto}>\r\n"
         personal = (

@@ -138,7 +138,9 @@ def create_app(
 PROXY_ADDRESS = "127.0.0.1"
 
 
-def make_server(settings: Settings, host: str, port: int) -> Any:
+def make_server(
+    settings: Settings, host: str, port: int, clock: Callable[[], datetime] | None = None
+) -> Any:
     """Create (not start) the waitress server for the application.
 
     With ``[web] trusted_proxies`` set, waitress itself takes the client's
@@ -158,5 +160,5 @@ def make_server(settings: Settings, host: str, port: int) -> Any:
         }
     else:
         log.info("serving without a proxy in front: put nginx before it (deploy/nginx.conf)")
-    app = create_app(settings)
+    app = create_app(settings, clock) if clock else create_app(settings)
     return create_server(app, host=host, port=port, threads=8, ident="reminders", **proxies)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
@@ -11,7 +15,7 @@ import pytest
 
 from reminders.tokens import Secret, read_token, sign
 from tests.conftest import WebApp, edit_meetings, run_cli
-from tests.support.mailsink import Received
+from tests.support.mailsink import Received, free_port
 from tests.support.webclient import Browserless, Reply
 
 NEWCOMER = "newcomer@example.net"
@@ -170,16 +174,50 @@ def test_sign_ups_are_rate_limited_per_client(web_app: WebApp) -> None:
     assert replies[5:] == [429, 429]
 
 
+@contextmanager
+def serving_at(app: WebApp, now: str) -> Iterator[Browserless]:
+    """A second `reminders serve` on the same data whose pages see the moment ``now``."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reminders", "serve", "--port", str(port), "--now", now],
+        cwd=app.home,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for _ in range(2):
+        if process.stderr.readline().startswith("serving"):
+            break
+    try:
+        yield Browserless("127.0.0.1", port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_preferences_link_expires_after_30_days(web_app: WebApp) -> None:
+    remind_worcester(web_app)  # sent 2011-02-23
+    link = link_in(web_app.smtp.sink.to("sam@example.org")[0], "preferences")
+    path = link.split("/", 3)[3]
+    with serving_at(web_app, "2011-03-20T12:00-04:00") as browser:
+        assert browser.get("/" + path).status == 200
+    with serving_at(web_app, "2011-03-26T12:00-04:00") as browser:
+        late = browser.get("/" + path)
+    assert late.status == 400
+    assert "This link does not work" in late.body
+
+
 def test_preferences_change_language_and_cities(web_app: WebApp) -> None:
     remind_worcester(web_app)
     link = link_in(web_app.smtp.sink.to("sam@example.org")[0], "preferences")
-    browser = client(web_app)
-    page = browser.get(link)
-    assert page.status == 200
-    reply = browser.post(
-        link,
-        {"csrf": page.form_token(), "language": "es", "cities": ["Lawrence"], "action": "save"},
-    )
+    path = "/" + link.split("/", 3)[3]
+    with serving_at(web_app, "2011-02-24T12:00-05:00") as browser:
+        page = browser.get(path)
+        assert page.status == 200
+        reply = browser.post(
+            path,
+            {"csrf": page.form_token(), "language": "es", "cities": ["Lawrence"], "action": "save"},
+        )
     assert reply.status == 200
     assert "saved" in reply.body
     run_cli("send", "--now", "2011-03-09T09:05-05:00", cwd=web_app.home)  # Framingham
