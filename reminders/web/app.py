@@ -40,7 +40,8 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Nothing to other sites; our own forms keep a real Origin (no-referrer sends "null").
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 
@@ -57,7 +58,7 @@ class Site:
         )
         self.base_path = urlsplit(settings.base_url).path or "/"
         self.limiter = RateLimit(signups, 600)
-        self.csrf = Csrf(secret, secure=settings.base_url.startswith("https:"))
+        self.csrf = Csrf(secret, settings.base_url)
         self.lock = threading.Lock()
         self.cached: tuple[tuple[float, ...], Series, tuple[Subscriber, ...]] | None = None
         self.mailer = Mailer(settings, self.series, secret, clock)

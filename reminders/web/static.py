@@ -21,18 +21,25 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
 }
 CACHE_CONTROL = "public, max-age=300"
+LONGEST_PATH = 512  # characters
+DEEPEST_PATH = 8  # folders
 
 
 def resolve(folder: Path, raw: str) -> Path | None:
     """Map a URL path to a regular, visible file inside ``folder``, or None."""
     parts = [part for part in raw.split("/") if part]
+    if len(raw) > LONGEST_PATH or len(parts) > DEEPEST_PATH:
+        return None  # the folder holds nothing so long or deep
     if any(part in ("..", ".") or "\\" in part or "\x00" in part for part in parts):
         return None
     root = folder.resolve()
-    candidate = root.joinpath(*parts).resolve() if parts else root
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    if not candidate.is_relative_to(root) or not candidate.is_file():
+    try:
+        candidate = root.joinpath(*parts).resolve() if parts else root
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, say
         return None
     if any(part.startswith(".") for part in candidate.relative_to(root).parts):
         return None  # temporary files of an atomic write, and hidden files

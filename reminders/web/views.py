@@ -9,9 +9,11 @@ link (``?lang=``), else by the browser.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
 from jinja2 import Environment
@@ -19,12 +21,12 @@ from jinja2 import Environment
 from reminders.i18n.languages import LANGUAGES, N_
 from reminders.inputs.meetings import Series
 from reminders.inputs.subscribers import Subscriber, parse_address
-from reminders.inputs.text import one_line
 from reminders.publish.pages import landing_page, language_switch
 from reminders.store.confirmations import queue_confirmation
 from reminders.store.signups import confirm, leave, save_preferences, start_signup
 from reminders.tokens import InvalidToken, read_token
 from reminders.web.app import site, store
+from reminders.web.guards import same_origin
 from reminders.web.static import static_file
 
 __all__ = ["views"]
@@ -65,10 +67,29 @@ def _page(status: int = 200, **context: Any) -> Response:
     return Response(html, status=status, content_type=HTML)
 
 
-def _with_form(page: Callable[[str], Response]) -> Response:
-    """A page holding a form: a CSRF token in it, its cookie on the response."""
-    cookie, token = site().csrf.issue(request)
+def _with_form(purpose: str, page: Callable[[str], Response]) -> Response:
+    """A page holding the ``purpose`` form: its CSRF token in it, the cookie on the response."""
+    cookie, token = site().csrf.issue(request, purpose)
     return site().csrf.set_cookie(page(token), cookie)
+
+
+def _from_here() -> bool:
+    """Whether a POST comes from this site, as far as the browser says (Origin, Referer)."""
+    origins = [site().settings.base_url, request.host_url]
+    return same_origin(request, {f"{u.scheme}://{u.netloc}" for u in map(urlsplit, origins)})
+
+
+def _refused_form() -> Response:
+    return _page(
+        403,
+        title=N_("Please try again"),
+        paragraphs=[
+            N_(
+                "The form was too old or came from elsewhere. "
+                "Open the sign-up page and send it again."
+            )
+        ],
+    )
 
 
 def _invalid_link() -> Response:
@@ -126,32 +147,24 @@ def home() -> Response:
         )
         return Response(html, content_type=HTML)
 
-    return _with_form(render)
+    return _with_form("signup", render)
 
 
 @views.get("/subscribe")
 def subscribe_form() -> Response:
     return _with_form(
+        "signup",
         lambda csrf: _page(
             title=N_("Get email reminders"), form="signup", signup=_signup_context(csrf)
-        )
+        ),
     )
 
 
 @views.post("/subscribe")
 def subscribe() -> Response:
     here = site()
-    if not here.csrf.passes(request):
-        return _page(
-            403,
-            title=N_("Please try again"),
-            paragraphs=[
-                N_(
-                    "The form was too old or came from elsewhere. "
-                    "Open the sign-up page and send it again."
-                )
-            ],
-        )
+    if not (_from_here() and here.csrf.passes(request, "signup")):
+        return _refused_form()
     if not here.limiter.allow(request.remote_addr or "unknown"):
         return _page(
             429,
@@ -161,13 +174,14 @@ def subscribe() -> Response:
     person, problem = _person_from_form(request.form, here.series())
     if person is None:
         return _with_form(
+            "signup",
             lambda csrf: _page(
                 400,
                 title=N_("Please check the form"),
                 paragraphs=[problem],
                 form="signup",
                 signup=_signup_context(csrf),
-            )
+            ),
         )
     db = store()
     signup = start_signup(db, person, here.clock())
@@ -200,6 +214,8 @@ def confirm_form() -> Response:
 
 @views.post("/confirm")
 def confirm_post() -> Response:
+    if not _from_here():
+        return _refused_form()
     ident = _token("confirm")
     if ident is None or confirm(store(), ident, site().clock()) is None:
         return _invalid_link()
@@ -241,6 +257,7 @@ def preferences_form() -> Response:
         return _invalid_link()
     person = site().person(store(), ident) or Subscriber(email="unknown@example.org")
     return _with_form(
+        "preferences",
         lambda csrf: _page(
             title=N_("Your reminders"),
             form="preferences",
@@ -248,7 +265,7 @@ def preferences_form() -> Response:
             languages=LANGUAGES,
             csrf=csrf,
             action=request.full_path,
-        )
+        ),
     )
 
 
@@ -258,7 +275,7 @@ def preferences() -> Response:
     ident = _token("preferences")
     if ident is None:
         return _invalid_link()
-    if not here.csrf.passes(request):
+    if not (_from_here() and here.csrf.passes(request, "preferences")):
         return _page(
             403,
             title=N_("Please try again"),
@@ -283,12 +300,26 @@ def public(name: str) -> Response:
     return static_file(site().settings.public, name, request)
 
 
+# A name goes into "Hello ...," of an email sent to any address typed in the form: it may
+# hold letters, marks, spaces and the punctuation names have, and nothing else (no
+# digits, so no links; no bidi controls).
+_NAME_PUNCTUATION = frozenset(" .,'’-()")
+
+
+def _plain_name(name: str) -> bool:
+    return len(name) <= 60 and all(
+        c in _NAME_PUNCTUATION or unicodedata.category(c)[0] in "LM" for c in name
+    )
+
+
 def _person_from_form(form: Mapping[str, Any], series: Series) -> tuple[Subscriber | None, str]:
     try:
         email = parse_address(str(form.get("email", "")))
     except ValueError:
         return None, N_("Please enter a valid email address.")
-    name = one_line(str(form.get("name", "")))[:100]
+    name = " ".join(str(form.get("name", "")).split())
+    if not _plain_name(name):
+        return None, N_("Please write your name with letters only, or leave it empty.")
     language = str(form.get("language", "en"))
     cities = set(form.getlist("cities")) if hasattr(form, "getlist") else set()
     if language not in LANGUAGES or not cities <= set(series.cities):

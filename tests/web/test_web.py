@@ -85,6 +85,10 @@ def test_landing_page_is_html_with_a_strict_content_security_policy(
         "/%c0%ae%c0%ae/secret.txt",
         "/meetings/..%5c..%5csecret.txt",
         "/nope.ics",
+        "/" + "a" * 300,  # longer than a file name may be
+        "/meetings/" + "b" * 300 + ".ics",
+        "/" + "d/" * 40 + "meetings.ics",
+        "/" + "e" * 5000,
     ],
 )
 def test_paths_outside_the_folder_get_404(server: tuple[str, int], path: str) -> None:
