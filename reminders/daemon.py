@@ -201,13 +201,19 @@ def run(settings: Settings, every: float | None = None, fresh_state: bool = Fals
         else CronTrigger.from_crontab(settings.reminders.schedule, timezone=zone)
     )
 
+    idle = threading.Event()  # no tick running: what it sent is recorded
+    idle.set()
+
     def tick() -> None:
+        idle.clear()
         try:
             daemon.tick(datetime.now(UTC), clock=lambda: datetime.now(UTC))
         except ReminderError as error:
             log.error("tick failed: %s", error)
         except Exception:  # never let one tick stop the later ones: log it whole, go on
             log.exception("tick failed unexpectedly; the next tick will try again")
+        finally:
+            idle.set()
 
     def finish(signum: int, frame: FrameType | None) -> None:
         log.info(
@@ -235,6 +241,9 @@ def run(settings: Settings, every: float | None = None, fresh_state: bool = Fals
     )
     try:
         scheduler.start()
+        # The scheduler returns at once; the tick in flight finishes its message and
+        # records it before the process may end (and before we say it has stopped).
+        idle.wait(timeout=settings.mail.timeout + 30)
     finally:
         if lock is not None:
             lock.close()

@@ -132,6 +132,27 @@ def test_reminder_arrives_once_sigterm_exits_0_and_restart_sends_nothing(
     assert len(smtp.sink.received) == 3
 
 
+def test_sigterm_mid_batch_records_the_message_in_flight_before_it_says_stopped(
+    daemon_home: Path, smtp: SinkServer, start_daemon: Callable[..., Daemon]
+) -> None:
+    (daemon_home / "meetings.toml").write_text(
+        CALENDAR + meeting("soon", "Lowell", timedelta(minutes=5))
+    )
+    subscribers(daemon_home, 200)
+    smtp.sink.faults.delay = 0.05  # each message takes a while: SIGTERM lands mid-batch
+    daemon = start_daemon()
+    wait_for(lambda: len(smtp.sink.received) >= 20)
+    assert daemon.stop() == 0
+    delivered = len(smtp.sink.received)
+    assert delivered < 200
+    log = daemon.text()
+    assert log.rstrip().endswith("INFO reminders.daemon: daemon stopped")
+    # Every message the server took is in the ledger: a restart sends only the others.
+    status = run_cli("status", cwd=daemon_home)
+    [row] = [line for line in status.stdout.splitlines() if line.startswith("soon")]
+    assert row.split()[1] == str(delivered)
+
+
 def test_second_daemon_on_the_same_state_exits_at_once(
     daemon_home: Path, start_daemon: Callable[..., Daemon]
 ) -> None:

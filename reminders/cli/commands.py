@@ -234,10 +234,11 @@ def preview(
 
 
 @cli.command()
+@click.option("--now", type=INSTANT, help="Pretend it is this moment (for replays).")
 @pass_context
-def status(context: Context) -> None:
+def status(context: Context, now: datetime | None) -> None:
     """Count, per meeting, the reminders sent, failed, pending and suppressed."""
-    click.echo(work.status(context.settings(), datetime.now(UTC)))
+    click.echo(work.status(context.settings(), _now(now)))
 
 
 @cli.command()

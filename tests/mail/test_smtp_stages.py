@@ -148,3 +148,23 @@ def test_a_refused_mail_from_stops_the_command_with_exit_3_and_everything_due(
     again = run_cli("send", "--now", "2011-02-23T09:15-05:00", cwd=mail_workspace)
     assert again.returncode == 0, again.stderr
     assert served(smtp) == sorted(WORCESTER)
+
+
+def test_a_refused_login_stops_the_command_with_exit_3_and_everything_due(workspace: Path) -> None:
+    with SinkServer(refuse_login=True) as server:
+        url = f"smtp://reminders@127.0.0.1:{server.port}?starttls=off"
+        set_setting(workspace, f'[mail]\ntransport = "{url}"\ntimeout = 5')
+        result = run_cli(
+            "send",
+            "--now",
+            "2011-02-23T09:05-05:00",
+            cwd=workspace,
+            REMINDERS_SMTP_PASSWORD="wrong-password",
+        )
+        assert server.sink.received == []
+    assert result.returncode == 3, result.stderr
+    assert "SMTP authentication failed: 535" in result.stderr
+    assert "wrong-password" not in result.stderr
+    status = run_cli("status", "--now", "2011-02-23T09:06-05:00", cwd=workspace)
+    [row] = [line for line in status.stdout.splitlines() if "worcester" in line]
+    assert row.split()[1:5] == ["0", "0", "0", "4"]  # none sent, failed or retrying; 4 due

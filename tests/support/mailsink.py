@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 
 @dataclass
@@ -153,6 +153,10 @@ class _Controller(Controller):
         return FaultySMTP(self.handler, **self.SMTP_kwargs)
 
 
+def _refuse(*args: Any) -> AuthResult:
+    return AuthResult(success=False, handled=False)
+
+
 def free_port() -> int:
     """A port of 127.0.0.1 free a moment ago (aiosmtpd's controller cannot take 0)."""
     with socket.socket() as probe:
@@ -163,9 +167,12 @@ def free_port() -> int:
 class SinkServer:
     """Start and stop the sink on a free port of 127.0.0.1."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse_login: bool = False) -> None:
         self.sink = MailSink()
-        self.controller = _Controller(self.sink, hostname="127.0.0.1", port=free_port())
+        login: dict[str, Any] = {}
+        if refuse_login:  # AUTH offered (without TLS, on loopback) and always refused
+            login = {"authenticator": _refuse, "auth_require_tls": False}
+        self.controller = _Controller(self.sink, hostname="127.0.0.1", port=free_port(), **login)
 
     def __enter__(self) -> SinkServer:
         self.controller.start()
