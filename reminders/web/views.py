@@ -47,6 +47,17 @@ def _environment() -> Environment:
     return envs[wanted]
 
 
+def _usable() -> dict[str, str]:
+    """The languages pages and messages can be written in now, each named in itself."""
+    return {tag: LANGUAGES[tag] for tag in site().envs}
+
+
+def _unavailable() -> str | None:
+    """The native name of a language asked for by link that is not usable (yet), if any."""
+    asked = request.args.get("lang", "")
+    return LANGUAGES[asked] if asked in LANGUAGES and asked not in site().envs else None
+
+
 def _switch(path: str) -> list[tuple[str, str, str]]:
     here = site()
     return language_switch(list(here.envs), lambda tag: f"{here.base_path}{path}?lang={tag}")
@@ -60,6 +71,8 @@ def _page(status: int = 200, **context: Any) -> Response:
         if key in context:
             context[key] = translate(context[key])
     context.setdefault("form", None)
+    context.setdefault("unavailable", _unavailable())
+    context.setdefault("usable", _usable())
     here = site()
     html = env.get_template("page.html.j2").render(
         series=here.series(), base_path=here.base_path, **context
@@ -129,7 +142,7 @@ def _leave(ident: str) -> Response:
 
 
 def _signup_context(csrf: str) -> dict[str, Any]:
-    return {"csrf": csrf, "languages": LANGUAGES, "language": "en"}
+    return {"csrf": csrf, "languages": _usable(), "language": "en"}
 
 
 @views.get("/")
@@ -262,7 +275,7 @@ def preferences_form() -> Response:
             title=N_("Your reminders"),
             form="preferences",
             person=person,
-            languages=LANGUAGES,
+            languages=_usable(),
             csrf=csrf,
             action=request.full_path,
         ),
@@ -287,7 +300,7 @@ def preferences() -> Response:
     person = here.person(db, ident)
     language = request.form.get("language", "en")
     cities = set(request.form.getlist("cities"))
-    if language not in LANGUAGES or not cities <= set(here.series().cities):
+    if language not in _usable() or not cities <= set(here.series().cities):
         return _page(400, title=N_("Please check the form"), paragraphs=[N_("Unknown choice.")])
     if person is not None:
         chosen = replace(person, language=language, cities=frozenset(cities))
@@ -322,6 +335,6 @@ def _person_from_form(form: Mapping[str, Any], series: Series) -> tuple[Subscrib
         return None, N_("Please write your name with letters only, or leave it empty.")
     language = str(form.get("language", "en"))
     cities = set(form.getlist("cities")) if hasattr(form, "getlist") else set()
-    if language not in LANGUAGES or not cities <= set(series.cities):
+    if language not in _usable() or not cities <= set(series.cities):
         return None, N_("Please choose a language and cities from the lists.")
     return Subscriber(email=email, name=name, language=language, cities=frozenset(cities)), ""

@@ -123,3 +123,27 @@ def test_the_cookie_is_secure_except_on_plain_http_here(
     assert ("Secure" in cookie) is secure
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
+
+
+def options_of(page: str) -> list[str]:
+    return re.findall(r'<option value="([^"]+)"', page)
+
+
+def test_the_form_offers_only_languages_it_can_keep(workspace: Path) -> None:
+    client = app_client(workspace)  # the default: every translation is still a draft
+    page = client.get("/subscribe?lang=es").text
+    assert options_of(page) == ["en"]
+    assert '<html lang="en"' in page
+    assert "This page is not available in Español yet" in page
+    status, text = sign_up(client, token_of(page), language="es")
+    assert status == 400
+
+
+def test_an_allowed_draft_is_offered_and_speaks_its_language(workspace: Path) -> None:
+    set_setting(workspace, '[languages]\nallow_drafts = ["es"]')
+    client = app_client(workspace)
+    page = client.get("/subscribe?lang=es").text
+    assert options_of(page) == ["en", "es"]
+    assert '<html lang="es"' in page
+    assert "not available" not in page
+    assert sign_up(client, token_of(page), language="es")[0] == 200
