@@ -137,6 +137,7 @@ def test_the_form_offers_only_languages_it_can_keep(workspace: Path) -> None:
     assert "This page is not available in Español yet" in page
     status, text = sign_up(client, token_of(page), language="es")
     assert status == 400
+    assert "choose a language and cities from the lists" in text
 
 
 def test_an_allowed_draft_is_offered_and_speaks_its_language(workspace: Path) -> None:
