@@ -154,19 +154,28 @@ def upcoming(
     until: datetime,
     known: Mapping[str, datetime] | None = None,
 ) -> list[Window]:
-    """The windows open now or opening before ``until``, in time order."""
+    """The windows open now or opening by ``until``, in time order."""
     known = known or {}
     found = [
         w
         for m in meetings
         for w in windows(m, schedule, known.get(m.id))
-        if w.closes > now and w.opens < until
+        if w.closes > now and w.opens <= until
     ]
     return sorted(found, key=lambda w: (w.opens, w.meeting.id))
 
 
-def skipped(meetings: Iterable[Meeting], now: datetime) -> list[Skip]:
-    """Meetings ahead that get no reminders, with the reason."""
+def skipped(
+    meetings: Iterable[Meeting],
+    now: datetime,
+    schedule: Schedule | None = None,
+    known: Mapping[str, datetime] | None = None,
+) -> list[Skip]:
+    """Meetings ahead that get no reminders, or lose some, with the reason.
+
+    With the ``schedule`` and ``known`` (when TBD venues became known), a
+    reminder dropped because its venue came too late is listed too.
+    """
     skips = []
     for meeting in meetings:
         if meeting.start <= now:
@@ -175,7 +184,36 @@ def skipped(meetings: Iterable[Meeting], now: datetime) -> list[Skip]:
             skips.append(Skip(meeting=meeting, reason="cancelled"))
         elif meeting.venue_tbd:
             skips.append(Skip(meeting=meeting, reason="venue TBD: no reminder until it is known"))
+        elif schedule is not None and known and meeting.id in known:
+            skips.extend(_late_venue(meeting, schedule, known[meeting.id]))
     return skips
+
+
+def _span(span: timedelta) -> str:
+    """Say a span as the settings do: ``1 day``, ``36 hours``, ``90 minutes``."""
+    minutes = int(span.total_seconds()) // 60
+    for unit, size in (("day", 24 * 60), ("hour", 60), ("minute", 1)):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return str(span)
+
+
+def _late_venue(meeting: Meeting, schedule: Schedule, known_at: datetime) -> list[Skip]:
+    """The reminders a venue announced at ``known_at`` came too late for."""
+    regular = {w.kind for w in windows(meeting, schedule)}
+    kept = {w.kind for w in windows(meeting, schedule, known_at)}
+    lost = sorted(kind.label for kind in regular - kept)
+    if not lost or Kind.venue() in kept:  # a "venue announced" reminder stands in for them
+        return []
+    known_at = known_at.astimezone(meeting.zone)
+    return [
+        Skip(
+            meeting=meeting,
+            reason=f"venue announced {known_at:%Y-%m-%d %H:%M %Z}, too late for the "
+            f"{', '.join(lost)} reminder (less than {_span(schedule.late_venue_before)} ahead)",
+        )
+    ]
 
 
 def due(

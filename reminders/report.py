@@ -7,7 +7,7 @@ in these reports: counts do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from reminders.errors import UsageError
@@ -26,6 +26,7 @@ from reminders.store import ledger, queue, told
 from reminders.store.base import Database
 from reminders.store.confirmations import confirmation_counts
 from reminders.store.secret import load_secret
+from reminders.store.signups import merge, web_subscribers
 from reminders.terminal import render_table
 
 __all__ = ["plan_report", "preview_message", "status_report"]
@@ -47,12 +48,17 @@ def plan_report(
     now: datetime,
     days: int,
 ) -> str:
-    """The windows open now and opening within ``days``, with recipient counts."""
+    """The windows open now and opening within ``days``, with the people each will reach.
+
+    "Due now" counts what `send` would send at this moment (the same
+    computation); a window ahead counts the people it would reach if it opened
+    now, and how many of those left the list. Then what is skipped, and why.
+    """
     work = plan_now(db, inputs, settings, _sequences(revisions), now)
     suppressed = ledger.suppressed(db)
-    watches = told.load_watches(db)
-    known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
-    rows: list[tuple[str, str, str, str, str]] = []
+    known = told.known_venues(db)
+    people = merge(inputs.subscribers, web_subscribers(db))
+    rows: list[tuple[str, str, str, str, str, str]] = []
     due_now: dict[tuple[str, Kind], int] = {}
     for delivery in work.deliveries:
         key = (delivery.meeting_id, delivery.kind)
@@ -60,31 +66,26 @@ def plan_report(
     for (meeting_id, kind), count in sorted(due_now.items()):
         meeting = inputs.series.get(meeting_id)
         if kind.is_notice and meeting is not None:
-            rows.append((_local(now, meeting), meeting_id, kind.label, str(count), "due now"))
+            rows.append((_local(now, meeting), meeting_id, kind.label, str(count), "-", "due now"))
     horizon = now + timedelta(days=days)
-    for window in upcoming(inputs.series, schedule(settings), now, horizon, known):
+    plan = schedule(settings)
+    for window in upcoming(inputs.series, plan, now, horizon, known):
         meeting = window.meeting
+        wanting = [p for p in people if p.wants(meeting.city)]
+        left = sum(p.key in suppressed for p in wanting)
         if window.is_open(now):
             count, state = due_now.get((meeting.id, window.kind), 0), "due now"
         else:
-            count, state = _audience(work.people.values(), meeting, suppressed), "scheduled"
-        rows.append(
-            (_local(window.opens, meeting), meeting.id, window.kind.label, str(count), state)
-        )
+            count, state = len(wanting) - left, "scheduled"
+        when = _local(window.opens, meeting)
+        rows.append((when, meeting.id, window.kind.label, str(count), str(left), state))
     lines = [f"Plan at {now.isoformat(timespec='minutes')}, {days} days ahead:"]
-    lines.append(
-        render_table(("When", "Meeting", "Offset", "Recipients", "State"), rows)
-        if rows
-        else "nothing due or scheduled"
-    )
-    skips = skipped(inputs.series, now)
+    header = ("When", "Meeting", "Reminder", "Recipients", "Unsubscribed", "State")
+    lines.append(render_table(header, rows) if rows else "nothing due or scheduled")
+    skips = skipped(inputs.series, now, plan, known)
     if skips:
         lines += ["", "Skipped:"] + [f"  {s.meeting.id}: {s.reason}" for s in skips]
     return "\n".join(lines)
-
-
-def _audience(people: Iterable[Subscriber], meeting: Meeting, suppressed: set[str]) -> int:
-    return sum(p.wants(meeting.city) and p.key not in suppressed for p in people)
 
 
 def status_report(

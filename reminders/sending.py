@@ -205,7 +205,8 @@ def send_due(
     """
     sequences = {key: revision.sequence for key, revision in revisions.items()}
     work = plan_now(db, inputs, settings, sequences, now)
-    report = SendReport(due=len(work.deliveries), skipped=skipped(inputs.series, now))
+    skips = skipped(inputs.series, now, schedule(settings), told.known_venues(db))
+    report = SendReport(due=len(work.deliveries), skipped=skips)
     if not work.deliveries:
         return report
     # Queueing also fails now, before any mail goes, if another process holds the database.

@@ -179,7 +179,7 @@ def test_plan_shows_pending_notices(mail_workspace: Path, smtp: SinkServer) -> N
     result = run_cli("plan", "--now", "2011-02-24T09:00-05:00", cwd=mail_workspace)
     assert result.returncode == 0, result.stderr
     [row] = [line for line in result.stdout.splitlines() if "cancel notice" in line]
-    assert row.split()[-4:] == ["notice", "4", "due", "now"]
+    assert row.split()[-5:] == ["notice", "4", "-", "due", "now"]
 
 
 def test_simulate_shows_notices_in_the_timeline(mail_workspace: Path, smtp: SinkServer) -> None:

@@ -14,10 +14,19 @@ from reminders.inputs.meetings_file import load_series
 from reminders.plan import skipped
 from reminders.publish.site import BuildResult, page_environments
 from reminders.publish.site import build as build_folder
-from reminders.sending import SendReport, load_inputs, observe_venues, plan_now, prepare, send_due
+from reminders.sending import (
+    SendReport,
+    load_inputs,
+    observe_venues,
+    plan_now,
+    prepare,
+    schedule,
+    send_due,
+)
 from reminders.settings import Settings
 from reminders.store import open_state
 from reminders.store.lineage import check_lineage, mark, marker_for
+from reminders.store.told import known_venues
 
 __all__ = ["build", "plan", "preview", "send", "status"]
 
@@ -63,7 +72,8 @@ def send(
             return send_due(db, settings, inputs, revisions, now, progress=progress, clock=clock)
         sequences = {key: revision.sequence for key, revision in revisions.items()}
         work = plan_now(db, inputs, settings, sequences, now)
-        return SendReport(due=len(work.deliveries), skipped=skipped(inputs.series, now))
+        skips = skipped(inputs.series, now, schedule(settings), known_venues(db))
+        return SendReport(due=len(work.deliveries), skipped=skips)
 
 
 def plan(settings: Settings, now: datetime, days: int) -> str:
@@ -73,6 +83,9 @@ def plan(settings: Settings, now: datetime, days: int) -> str:
     inputs = load_inputs(settings)
     with open_state(settings.state) as db:
         revisions = prepare(db, settings, inputs.series, now, save=False)
+        # A venue announced is noted by whichever command sees it first, so the kind of
+        # message it brings never depends on which ran.
+        observe_venues(db, inputs.series, now)
         return plan_report(db, settings, inputs, revisions, now, days)
 
 

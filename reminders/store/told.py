@@ -14,7 +14,7 @@ from reminders.inputs.meetings import Snapshot
 from reminders.notices import Watch
 from reminders.store.base import Database, stamp
 
-__all__ = ["load_watches", "save_watches", "told", "told_states"]
+__all__ = ["known_venues", "load_watches", "save_watches", "told", "told_states"]
 
 
 def told_states(db: Database) -> dict[str, set[Snapshot]]:
@@ -70,3 +70,8 @@ def save_watches(db: Database, watches: Iterable[Watch]) -> None:
             " known_at = excluded.known_at, base = excluded.base",
             rows,
         )
+
+
+def known_venues(db: Database) -> dict[str, datetime]:
+    """When each meeting's venue, first seen TBD, became known."""
+    return {key: w.known_at for key, w in load_watches(db).items() if w.known_at is not None}
