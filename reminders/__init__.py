@@ -6,6 +6,6 @@ Importing the package makes every log record of the process mask addresses
 
 from reminders import privacy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 privacy.install()

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from reminders.errors import DataError, Problem
+from reminders.i18n.languages import catalog_state
 from reminders.inputs.meetings import Series, Snapshot
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber, load_subscribers
@@ -21,7 +22,7 @@ from reminders.mail.context import PersonalLinks, message_context
 from reminders.mail.templates import TemplateProblem, Templates
 from reminders.settings import Settings
 
-__all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates"]
+__all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates", "language_warnings"]
 
 SAMPLE_LINKS = PersonalLinks(
     unsubscribe="https://example.org/u",
@@ -82,3 +83,13 @@ def check_all(settings: Settings, store: Callable[[], Problem | None]) -> tuple[
     if problems:
         raise DataError(problems)
     return series, len(subscribers)
+
+
+def language_warnings(settings: Settings) -> list[str]:
+    """Drafts allowed in the settings that have no catalog: they would be sent in English."""
+    return [
+        f"warning: [languages] allow_drafts names {tag!r}, which has no catalog in "
+        f"{', '.join(str(folder) for folder in settings.locale)}: its readers get English"
+        for tag in settings.allow_drafts
+        if catalog_state(settings.locale, tag) == "missing"
+    ]

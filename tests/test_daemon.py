@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,15 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NEW_YORK, ROOT, run_cli
+from tests.conftest import NEW_YORK, run_cli
 from tests.support.mailsink import SinkServer
 
-UNITS = (
-    "reminders.service",
-    "reminders-send.service",
-    "reminders-send.timer",
-    "reminders-web.service",
-)
 CALENDAR = """\
 [calendar]
 name = "Daemon test"
@@ -217,27 +210,3 @@ def test_broken_meetings_file_is_logged_last_good_data_keeps_sending_fix_is_pick
     assert "person0000@example.org" not in log
     assert "p***@example.org" in log
     assert all(line.split(" ", 1)[0] in ("INFO", "WARNING", "ERROR") for line in log.splitlines())
-
-
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
-@pytest.mark.parametrize("unit", UNITS)
-def test_systemd_units_verify(tmp_path: Path, unit: str) -> None:
-    script = Path(sys.executable).with_name("reminders")
-    for name in UNITS:
-        text = (ROOT / "deploy" / name).read_text()
-        (tmp_path / name).write_text(
-            text.replace("/opt/reminders/.venv/bin/reminders", str(script))
-        )
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(tmp_path / unit)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    problems = [
-        line
-        for line in result.stderr.splitlines()
-        if unit.split(".")[0] in line and "reminders" in line
-    ]
-    assert result.returncode == 0, result.stderr
-    assert problems == []

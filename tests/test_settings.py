@@ -177,3 +177,12 @@ def test_late_venue_before_reaches_the_schedule(tmp_path: Path) -> None:
     config = tmp_path / "reminders.toml"
     config.write_text('[notices]\nlate_venue_before = "3 days"\n')
     assert schedule(load_settings(config, tmp_path)).late_venue_before == timedelta(days=3)
+
+
+def test_check_warns_of_a_draft_allowed_without_a_catalog(workspace: Path) -> None:
+    config = workspace / "reminders.toml"
+    config.write_text(config.read_text() + '\n[languages]\nallow_drafts = ["es", "fr"]\n')
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "allow_drafts names 'fr', which has no catalog" in result.stderr
+    assert "'es'" not in result.stderr

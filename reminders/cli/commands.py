@@ -118,10 +118,12 @@ def check(context: Context, meetings_path: Path | None) -> None:
     if meetings_path is not None:
         series = load_series(meetings_path)
     else:
-        from reminders.checks import check_all
+        from reminders.checks import check_all, language_warnings
 
         settings = context.settings()
         series, subscribers = check_all(settings, lambda: _check_store(settings))
+        for warning in language_warnings(settings):
+            click.echo(warning, err=True)
         click.echo(f"{settings.subscribers}: {subscribers} subscribers")
     click.echo(f"{series.name}: {len(series)} meetings")
     click.echo(render_table(MEETING_HEADER, meeting_rows(series)))

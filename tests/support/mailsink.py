@@ -13,6 +13,7 @@ import email
 import email.policy
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -167,12 +168,29 @@ def free_port() -> int:
 class SinkServer:
     """Start and stop the sink on a free port of 127.0.0.1."""
 
-    def __init__(self, refuse_login: bool = False) -> None:
+    def __init__(self, refuse_login: bool = False, password: str | None = None) -> None:
         self.sink = MailSink()
+        self.logins: list[str] = []  # the passwords clients logged in with
         login: dict[str, Any] = {}
         if refuse_login:  # AUTH offered (without TLS, on loopback) and always refused
             login = {"authenticator": _refuse, "auth_require_tls": False}
+        elif password is not None:  # AUTH required, and this password accepted
+            login = {
+                "authenticator": self._check(password),
+                "auth_require_tls": False,
+                "auth_required": True,
+            }
         self.controller = _Controller(self.sink, hostname="127.0.0.1", port=free_port(), **login)
+
+    def _check(self, password: str) -> Callable[..., AuthResult]:
+        def check(
+            server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+        ) -> AuthResult:
+            given = data.password.decode() if isinstance(data.password, bytes) else data.password
+            self.logins.append(given)
+            return AuthResult(success=given == password, handled=False)
+
+        return check
 
     def __enter__(self) -> SinkServer:
         self.controller.start()
