@@ -7,18 +7,20 @@ in these reports: counts do.
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from reminders.errors import UsageError
-from reminders.inputs.meetings import Meeting
+from reminders.inputs.meetings import Meeting, Snapshot, Status
 from reminders.inputs.subscribers import Subscriber
 from reminders.kinds import Kind
-from reminders.mail.assembly import compose, personal_links
-from reminders.mail.context import message_context
+from reminders.mail.batch import Batch
 from reminders.mail.templates import Templates
 from reminders.plan import skipped, upcoming
-from reminders.publish.site import meeting_calendar
 from reminders.revisions import Revision
 from reminders.sending import Inputs, identity, plan_now, schedule
 from reminders.settings import Settings, parse_duration
@@ -147,6 +149,9 @@ def status_report(
     return "\n".join(lines)
 
 
+PREVIEW_KINDS = ("reminder", "venue", "change", "cancel")
+
+
 def preview_message(
     db: Database,
     settings: Settings,
@@ -154,11 +159,16 @@ def preview_message(
     revisions: Mapping[str, Revision],
     *,
     meeting_id: str,
+    kind: str,
     offset_text: str,
     address: str | None,
     now: datetime | None,
 ) -> bytes:
-    """Render one reminder as the bytes of an .eml file."""
+    """One message as it would be sent (the same renderer as `send`), as .eml bytes.
+
+    A change notice compares the meeting with itself an hour earlier at another
+    place; a cancellation shows the meeting cancelled.
+    """
     meeting = inputs.series.get(meeting_id)
     if meeting is None:
         known = ", ".join(m.id for m in inputs.series)
@@ -167,23 +177,48 @@ def preview_message(
         offset = parse_duration(offset_text)
     except ValueError as error:
         raise UsageError(f"--offset: {error}") from None
-    person = _person(inputs, address)
-    options = settings.feed_options
-    me = identity(settings, inputs.series, load_secret(db))
+    sequence = revisions[meeting.id].sequence if meeting.id in revisions else 0
+    previous = None
+    if kind in ("change", "cancel"):
+        previous = Snapshot.of(
+            replace(meeting, start=meeting.start - timedelta(hours=1), venue="Elsewhere")
+        )
+    if kind == "cancel":
+        meeting = replace(meeting, status=Status.CANCELLED)
+    delivery_kind = {
+        "reminder": Kind.reminder(offset),
+        "venue": Kind.venue(),
+        "change": Kind.notice(False, sequence),
+        "cancel": Kind.notice(True, sequence),
+    }[kind]
     when = now or meeting.start - offset
-    link = personal_links(me, person.email, when)
-    context = message_context(meeting, person, inputs.series, options, link, when)
-    letter = Templates(settings.email_templates, settings.locale).render("reminder", context)
-    message = compose(
-        letter,
-        identity=me,
-        subscriber=person,
-        meeting=meeting,
-        kind=Kind.reminder(offset),
-        calendar=meeting_calendar(inputs.series, meeting, revisions, options),
+    batch = Batch(
+        series=inputs.series,
+        revisions=revisions,
+        options=settings.feed_options,
+        identity=identity(settings, inputs.series, load_secret(db)),
+        templates=Templates(settings.email_templates, settings.locale),
+        allow_drafts=settings.allow_drafts,
         now=when,
     )
-    return message.as_bytes()
+    data, _ = batch.message(meeting, delivery_kind, _person(inputs, address), previous)
+    return data
+
+
+def readable(data: bytes) -> str:
+    """A message as a person reads it: the main headers and the plain text, decoded."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    lines = [f"{name}: {message[name]}" for name in READABLE_HEADERS if message[name]]
+    body = message.get_body(("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    attached = [part.get_filename() for part in message.iter_attachments()]
+    lines += ["", text.replace("\r\n", "\n").rstrip("\n"), ""]
+    lines += [f"[attached: {name}]" for name in attached if name]
+    return "\n".join(lines) + "\n"
+
+
+READABLE_HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "Content-Language", "List-Id")
 
 
 def _person(inputs: Inputs, address: str | None) -> Subscriber:

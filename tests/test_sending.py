@@ -174,6 +174,36 @@ def test_preview_renders_one_message(workspace: Path, tmp_path: Path) -> None:
     assert "no meeting 'no-such-meeting'" in unknown.stderr
 
 
+@pytest.mark.parametrize(
+    ("kind", "subject"),
+    [
+        ("reminder", "Subject: Reminder: Worcester"),
+        ("venue", "Subject: "),
+        ("change", "Subject: Changed: Worcester"),
+        ("cancel", "Subject: Cancelled: Worcester"),
+    ],
+)
+def test_preview_shows_each_kind_decoded_as_a_reader_sees_it(
+    workspace: Path, kind: str, subject: str
+) -> None:
+    result = run_cli(
+        "preview",
+        "2011-02-26-worcester",
+        "--kind",
+        kind,
+        "--to",
+        "maria.example@example.org",
+        cwd=workspace,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "To: María Pérez <maria.example@example.org>" in result.stdout
+    assert subject in result.stdout
+    assert "=C3=AD" not in result.stdout  # decoded, not quoted-printable
+    assert "[attached: 2011-02-26-worcester.ics]" in result.stdout
+    raw = run_cli("preview", "2011-02-26-worcester", "--kind", kind, "--raw", cwd=workspace)
+    assert "Content-Transfer-Encoding: quoted-printable" in raw.stdout
+
+
 def test_maildir_is_the_default_outbox(workspace: Path) -> None:
     result = run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=workspace)
     assert result.returncode == 0, result.stderr

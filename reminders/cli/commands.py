@@ -209,6 +209,13 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 @cli.command()
 @click.argument("meeting_id")
+@click.option(
+    "--kind",
+    type=click.Choice(["reminder", "venue", "change", "cancel"]),
+    default="reminder",
+    show_default=True,
+    help="Which message: a reminder, venue announced, change or cancellation notice.",
+)
 @click.option("--offset", default="3 days", show_default=True, help="Which reminder.")
 @click.option("--to", "address", help="Render for this subscriber (or a sample person).")
 @click.option(
@@ -216,23 +223,31 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write an .eml file instead of printing.",
 )
+@click.option("--raw", is_flag=True, help="Print the message as sent, not decoded.")
 @click.option("--now", type=INSTANT, help="Pretend it is this moment.")
 @pass_context
 def preview(
     context: Context,
     meeting_id: str,
+    kind: str,
     offset: str,
     address: str | None,
     out: Path | None,
+    raw: bool,
     now: datetime | None,
 ) -> None:
-    """Render one reminder message, to check the templates."""
-    data = work.preview(context.settings(), meeting_id, offset, address, now, _now(None))
-    if out is None:
-        click.echo(data.decode("utf-8", "replace"), nl=False)
-    else:
+    """Show one message as a reader sees it (in their language), to check the templates."""
+    from reminders.report import readable
+
+    settings = context.settings()
+    data = work.preview(settings, meeting_id, offset, address, now, _now(None), kind)
+    if out is not None:
         write_atomically(out, data)
         click.echo(f"wrote {out}", err=True)
+    elif raw:
+        click.echo(data.decode("ascii", "replace"), nl=False)
+    else:
+        click.echo(readable(data), nl=False)
 
 
 @cli.command()

@@ -106,8 +106,9 @@ def preview(
     address: str | None,
     now: datetime | None,
     today: datetime,
+    kind: str = "reminder",
 ) -> bytes:
-    """One reminder as the bytes of an .eml file."""
+    """One message as the bytes of an .eml file, as `send` would make it."""
     from reminders.report import preview_message
 
     inputs = load_inputs(settings)
@@ -119,6 +120,7 @@ def preview(
             inputs,
             revisions,
             meeting_id=meeting_id,
+            kind=kind,
             offset_text=offset,
             address=address,
             now=now,
