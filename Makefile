@@ -54,7 +54,7 @@ bench: $(TEST_STAMP)
 
 # Translations (gettext catalogs under reminders/locale/, see README "Languages").
 messages: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k gettext -k N_ --no-location --omit-header -o reminders/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -k N_ --no-location --omit-header --sort-output -o reminders/locale/messages.pot .
 	$(BIN)/pybabel update -i reminders/locale/messages.pot -d reminders/locale --previous --no-fuzzy-matching -w 100
 
 catalogs: $(TEST_STAMP)

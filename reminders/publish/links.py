@@ -104,5 +104,7 @@ def map_url(meeting: Meeting) -> str | None:
     """An OpenStreetMap search for the meeting's address (or venue and city)."""
     if meeting.venue_tbd:
         return None
-    place = meeting.address or f"{meeting.venue}, {meeting.city}"
+    place = meeting.address or f"{meeting.venue}"
+    if meeting.city.casefold() not in place.casefold():
+        place = f"{place}, {meeting.city}"  # "12 Main St" alone is in every town
     return "https://www.openstreetmap.org/search?" + urlencode({"query": place})

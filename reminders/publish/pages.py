@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +96,16 @@ def landing_page(
     env: Environment,
     series: Series,
     options: FeedOptions,
+    now: datetime,
     signup: Mapping[str, Any] | None = None,
     base_path: str = "",
     switch: Sequence[tuple[str, str, str]] = (),
 ) -> str:
-    """Render the landing page: the meetings by date and the ways to subscribe.
+    """Render the landing page: the meetings ahead, the ways to subscribe, the past ones.
 
-    The static ``index.html`` links to the sign-up page; the web application
-    passes ``signup`` (a CSRF token, the languages) to show the form itself.
+    Meetings that ended before ``now`` have their own section, without add
+    links. The static ``index.html`` links to the sign-up page; the web
+    application passes ``signup`` (a CSRF token, the languages) to show the form.
     """
     language: Language = env.globals["language"]  # type: ignore[assignment]
     gettext: Callable[[str], str] = env.globals["translate"]  # type: ignore[assignment]
@@ -112,7 +115,8 @@ def landing_page(
         base_path=base_path,
         switch=list(switch),
         series=series,
-        meetings=[meeting_view(m, options, language.tag, gettext) for m in series],
+        meetings=[meeting_view(m, options, language.tag, gettext) for m in series if m.end > now],
+        past=[meeting_view(m, options, language.tag, gettext) for m in series if m.end <= now],
         feed_url=url,
         webcal_url=webcal_url(url),
         google_subscribe_url=google_subscribe_url(url),

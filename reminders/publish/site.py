@@ -69,6 +69,7 @@ def site_files(
     revisions: Mapping[str, Revision],
     options: FeedOptions,
     envs: Mapping[str, Environment],
+    now: datetime,
 ) -> dict[str, bytes]:
     """Every file of the public folder, by path relative to it.
 
@@ -94,7 +95,8 @@ def site_files(
     try:
         for tag, env in envs.items():
             page = "index.html" if tag == "en" else f"index.{tag}.html"
-            files[page] = landing_page(env, series, options, switch=switch).encode("utf-8")
+            html = landing_page(env, series, options, now, switch=switch)
+            files[page] = html.encode("utf-8")
             if tag != "en":
                 translate = env.globals["translate"]
                 files[f"meetings.{tag}.ics"] = calendar_bytes(
@@ -208,7 +210,7 @@ def build(
         # Revisions are stored before files are written: a crash in between rewrites the
         # same bytes next time, never a lower SEQUENCE.
         revisions, revised = current_revisions(db, series, options, now)
-        files = site_files(series, revisions, options, envs)
+        files = site_files(series, revisions, options, envs, now)
         written, removed = publish(files, folder)
     return BuildResult(
         folder=folder,

@@ -154,6 +154,7 @@ def home() -> Response:
             _environment(),
             here.series(),
             here.settings.feed_options,
+            here.clock(),
             signup=_signup_context(csrf),
             base_path=here.base_path,
             switch=_switch(""),

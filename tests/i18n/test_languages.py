@@ -26,8 +26,8 @@ START = datetime(2011, 2, 26, 14, tzinfo=NEW_YORK)
 
 def extracted() -> set[str]:
     """Every message the code and templates use, extracted as `make messages` does."""
-    method_map = [("reminders/**.py", "python"), ("templates/**.j2", "jinja2")]
-    options = {"templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+    method_map = [("reminders/**.py", "python"), ("reminders/templates/**.j2", "jinja2")]
+    options = {"reminders/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
     found = extract_from_dir(
         str(ROOT), method_map, options, keywords={"_": None, "gettext": None, "N_": None}
     )

@@ -137,8 +137,18 @@ def test_lines_are_crlf_and_folded_within_75_octets_without_splitting_utf8(
 def test_building_twice_gives_byte_identical_files(workspace: Path) -> None:
     public = run_build(workspace)
     first = {p: p.read_bytes() for p in public.rglob("*") if p.is_file()}
-    run_build(workspace, now=datetime(2011, 3, 1, tzinfo=UTC))
+    run_build(workspace, now=datetime(2011, 2, 20, tzinfo=UTC))
     assert {p: p.read_bytes() for p in public.rglob("*") if p.is_file()} == first
+    # Later, the landing page moves a meeting that is over; the feeds stay as they were.
+    run_build(workspace, now=datetime(2011, 3, 1, tzinfo=UTC))
+    feeds = {p: p.read_bytes() for p in public.rglob("*.ics")}
+    assert feeds == {p: data for p, data in first.items() if p.suffix == ".ics"}
+    page = (public / "index.html").read_text(encoding="utf-8")
+    ahead, _, past = page.partition('<h2 id="past">Past meetings</h2>')
+    assert 'id="2011-02-26-worcester"' in past
+    assert 'id="2011-02-26-worcester"' not in ahead
+    assert "Add to Google Calendar" not in past
+    assert 'id="2011-03-12-framingham"' in ahead
 
 
 def test_changing_a_venue_changes_only_that_event_with_sequence_one_higher(

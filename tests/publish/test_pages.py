@@ -119,3 +119,17 @@ def test_per_meeting_links_are_the_right_urls(workspace: Path) -> None:
     osm = urlsplit(page.links["Map of Worcester Public Library"])
     assert osm.netloc == "www.openstreetmap.org"
     assert parse_qs(osm.query)["query"] == ["3 Salem Square, Worcester"]
+
+
+def test_a_map_search_names_the_city_when_the_address_does_not() -> None:
+    from dataclasses import replace
+
+    from reminders.inputs.meetings_file import load_series
+    from reminders.publish.links import map_url
+    from tests.conftest import MEETINGS
+
+    worcester = load_series(MEETINGS).meetings[0]
+    bare = replace(worcester, address="3 Salem Square")
+    assert parse_qs(urlsplit(map_url(bare) or "").query)["query"] == ["3 Salem Square, Worcester"]
+    full = parse_qs(urlsplit(map_url(worcester) or "").query)["query"]
+    assert full == ["3 Salem Square, Worcester"]  # named once, not twice
