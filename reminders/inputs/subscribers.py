@@ -8,6 +8,7 @@ validation error pasted into an issue tracker exposes no one.
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -124,7 +125,9 @@ def _row(
             report(f"language {tag!r} is not a tag such as 'en' or 'pt-BR'")
     wanted = frozenset(c.strip() for c in cities_text.split(";") if c.strip())
     for city in sorted(wanted - known):
-        report(f"no meeting is in the city {city!r}")
+        close = difflib.get_close_matches(city, sorted(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        report(f"no meeting is in the city {city!r}{hint}")
     if len(problems) > before:
         return None
     return Subscriber(email=email, name=" ".join(name.split()), language=language, cities=wanted)

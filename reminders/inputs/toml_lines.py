@@ -111,6 +111,10 @@ def _syntax_problem(path: Path, text: str, message: str) -> Problem:
     reason = _ERROR_POSITION.sub("", message).replace("(at end of document)", "").strip()
     if reason.startswith("Invalid date") and 0 < number <= len(lines):
         reason = _explain_date(lines[number - 1]) or reason
+    twice = reason.startswith("Cannot overwrite a value") and 0 < number <= len(lines)
+    if twice and (key := _KEY.match(lines[number - 1])):
+        field = key.group(1).strip("\"'")
+        reason = f"{field!r} is given twice in the same table; keep one"
     return Problem(path=path, line=number, message=f"not valid TOML: {reason}")
 
 

@@ -231,8 +231,14 @@ def confirm_post() -> Response:
     if not _from_here():
         return _refused_form()
     ident = _token("confirm")
-    if ident is None or confirm(store(), ident, site().clock()) is None:
+    if ident is None:
         return _invalid_link()
+    if confirm(store(), ident, site().clock()) is None:
+        # A good, unexpired link whose sign-up is gone was followed before.
+        return _page(
+            title=N_("You are already signed up"),
+            paragraphs=[N_("This link was used already: your sign-up is confirmed.")],
+        )
     return _page(
         title=N_("You are signed up"),
         paragraphs=[

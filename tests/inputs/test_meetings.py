@@ -284,3 +284,10 @@ def test_check_shows_a_marked_venue_as_tbd(meetings_file: WriteMeetings) -> None
     result = run_cli("check", "--meetings", str(path))
     assert result.returncode == 0, result.stderr
     assert "Worcester  TBD    confirmed" in result.stdout
+
+
+def test_a_key_given_twice_is_named_with_its_line(meetings_file: WriteMeetings) -> None:
+    path = meetings_file(WORCESTER + 'venue = "Town Hall"\n')
+    [found] = problems_of(path)
+    assert found.startswith(f"{path}:")
+    assert "'venue' is given twice in the same table; keep one" in found

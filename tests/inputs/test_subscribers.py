@@ -118,3 +118,19 @@ def test_any_csv_text_gives_subscribers_or_a_clear_error(text: str) -> None:
         else:
             lines = []
         assert all(line is None or line >= 1 for line in lines)
+
+
+def test_an_unknown_city_gets_a_suggestion(tmp_path: Path) -> None:
+    from reminders.errors import DataError
+    from reminders.inputs.subscribers import load_subscribers
+
+    path = tmp_path / "people.csv"
+    path.write_text("email,name,language,cities\nana@example.org,Ana,en,Worcestor\n")
+    try:
+        load_subscribers(path, ["Worcester", "Lowell"])
+    except DataError as error:
+        [problem] = error.problems
+        assert problem.line == 2
+        assert "no meeting is in the city 'Worcestor' (did you mean 'Worcester'?)" in str(problem)
+    else:
+        raise AssertionError("an unknown city passed")

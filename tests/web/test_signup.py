@@ -78,6 +78,9 @@ def test_double_opt_in_then_reminder(web_app: WebApp) -> None:
     assert len(web_app.smtp.sink.to(NEWCOMER)) == 1  # not on the list before confirming
     done = confirm(web_app, link_in(confirmation, "confirm"))
     assert "You are signed up" in done.body
+    again = confirm(web_app, link_in(confirmation, "confirm"))
+    assert again.status == 200
+    assert "You are already signed up" in again.body
     edit_meetings(web_app.home, 'end = "16:00"', 'end = "16:00"\nnotes = "Bring a friend"')
     remind_worcester(web_app)
     [_, reminder] = web_app.smtp.sink.to(NEWCOMER)
