@@ -114,13 +114,14 @@ def shared_context(
 ) -> dict[str, Any]:
     """The part of the context that is the same for everyone (computed once per batch)."""
     view = shown(meeting, options)
+    added = shown(meeting, options, one_off=True).description  # for links that never update
     until = meeting.start.astimezone(UTC) - now.astimezone(UTC)
     return {
         "meeting": _meeting_context(meeting, language, gettext),
         "offset": {"text": duration_phrase(until, language), "duration": until},
         "links": {
-            "google": google_event_url(meeting, view.description),
-            "outlook": outlook_event_url(meeting, view.description),
+            "google": google_event_url(meeting, added),
+            "outlook": outlook_event_url(meeting, added),
             "ics": meeting_ics_url(options.base_url, meeting),
             "page": view.url,
             "map": map_url(meeting),

@@ -64,13 +64,22 @@ def shown(
     options: FeedOptions,
     language: str = "en",
     gettext: Callable[[str], str] = str,
+    one_off: bool = False,
 ) -> Shown:
-    """Say what a calendar should show of ``meeting``, in ``language``."""
+    """Say what a calendar should show of ``meeting``, in ``language``.
+
+    ``one_off`` is for an "add to calendar" link: that copy never updates, so a
+    TBD meeting's text says where the place will be announced instead.
+    """
     page = meeting_page_url(options.base_url, meeting)
     notes = meeting.access.text("notes", language, meeting.notes)
     paragraphs = [notes or "", "\n".join(meeting.access.lines(language, gettext))]
     if meeting.cancelled:
         paragraphs.append(gettext("This meeting is cancelled."))
+    elif meeting.venue_tbd and one_off:
+        paragraphs.append(
+            gettext("The location will be announced by email and in the calendar feed.")
+        )
     elif meeting.venue_tbd:
         paragraphs.append(gettext("The location will be announced; this entry updates when it is."))
     paragraphs.append(gettext("Details and updates: %(url)s") % {"url": page})

@@ -68,7 +68,7 @@ def meeting_view(
     gettext: Callable[[str], str] = str,
 ) -> MeetingView:
     """Prepare a meeting for a page."""
-    details = shown(meeting, options).description
+    details = shown(meeting, options, one_off=True).description  # the add links never update
     return MeetingView(
         meeting=meeting,
         title=meeting.access.text("title", language, meeting.title) or meeting.title,

@@ -133,3 +133,20 @@ def test_a_map_search_names_the_city_when_the_address_does_not() -> None:
     assert parse_qs(urlsplit(map_url(bare) or "").query)["query"] == ["3 Salem Square, Worcester"]
     full = parse_qs(urlsplit(map_url(worcester) or "").query)["query"]
     assert full == ["3 Salem Square, Worcester"]  # named once, not twice
+
+
+def test_one_off_add_links_of_a_tbd_meeting_do_not_promise_updates() -> None:
+    from reminders.inputs.meetings_file import load_series
+    from reminders.publish.feed import FeedOptions, shown
+    from reminders.publish.links import google_event_url
+    from tests.conftest import MEETINGS
+
+    waltham = load_series(MEETINGS).get("2011-04-16-waltham")
+    assert waltham is not None
+    options = FeedOptions(base_url="https://example.org/m/")
+    link = google_event_url(waltham, shown(waltham, options, one_off=True).description)
+    details = parse_qs(urlsplit(link).query)["details"][0]
+    assert "announced by email and in the calendar feed" in details
+    assert "this entry updates" not in details
+    # The feed's own copy does update, and says so.
+    assert "this entry updates when it is" in shown(waltham, options).description
