@@ -9,10 +9,17 @@ import click
 from reminders.cli.commands import cli
 from reminders.errors import DataError, Problem
 from reminders.files import write_atomically
-from reminders.inputs.announcement import read_announcement, render_meetings_file
+from reminders.inputs.announcements import (
+    read_announcement,
+    read_calendar_file,
+    render_meetings_file,
+)
 from reminders.inputs.meetings_file import zone_named
 
 __all__ = ["import_"]
+
+# The importer's default zone; a calendar file's own zone wins over it.
+DEFAULT_ZONE = "America/New_York"
 
 
 @cli.command(name="import")
@@ -25,7 +32,7 @@ __all__ = ["import_"]
 @click.option(
     "--timezone",
     "timezone",
-    default="America/New_York",
+    default=DEFAULT_ZONE,
     show_default=True,
     help="IANA timezone of the meetings' local times.",
 )
@@ -40,10 +47,27 @@ __all__ = ["import_"]
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the meetings file here instead of to stdout.",
 )
+@click.option("--name", help="The series' name (default: the announcement's headline).")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Write the meetings that could be read even if some could not (they are reported).",
+)
 def import_(
-    announcement: Path, year: int | None, timezone: str, domain: str, out: Path | None
+    announcement: Path,
+    year: int | None,
+    timezone: str,
+    domain: str,
+    out: Path | None,
+    name: str | None,
+    partial: bool,
 ) -> None:
-    """Read an announcement's meetings into a meetings file."""
+    """Read an announcement's meetings into a meetings file.
+
+    Reads a press release, email or flyer as text (one meeting a line, blocks of
+    labelled lines, bulleted lists, pasted tables, sentences), a spreadsheet's
+    CSV export, or a calendar file (.ics).
+    """
     try:
         zone_named(timezone)
         text = announcement.read_text(encoding="utf-8")
@@ -52,12 +76,19 @@ def import_(
     except OSError as error:
         message = f"cannot read: {error.strerror}"
         raise DataError([Problem(path=announcement, line=None, message=message)]) from None
-    result = read_announcement(text, announcement, year)
-    if result.problems:
+    suffix = announcement.suffix.lower()
+    if suffix == ".ics":
+        result, zone = read_calendar_file(text, announcement)
+        timezone = zone if zone and timezone == DEFAULT_ZONE else timezone
+    else:
+        result = read_announcement(text, announcement, year, spreadsheet=suffix == ".csv")
+    if result.problems and not (partial and result.meetings):
         raise DataError(result.problems)
+    for problem in result.problems:
+        click.echo(f"{problem} (left out)", err=True)
     if not result.meetings:
-        raise DataError([Problem(path=announcement, line=None, message="no meeting lines found")])
-    rendered = render_meetings_file(result, timezone, domain, announcement.name)
+        raise DataError([Problem(path=announcement, line=None, message="no meetings found")])
+    rendered = render_meetings_file(result, timezone, domain, announcement.name, name)
     if out is None:
         click.echo(rendered, nl=False)
     else:

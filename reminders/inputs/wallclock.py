@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = [
-    "TimeRange",
     "WallClockError",
     "parse_date",
     "parse_time",
-    "parse_time_range",
     "to_instant",
 ]
 
@@ -38,15 +35,11 @@ MONTHS = (
     "december",
 )
 
-_CLOCK = r"(?:noon|midnight|\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?\s?m\.?)?)"
 _TIME = re.compile(
     r"^(?:(?P<word>noon|midnight)|(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?"
     r"\s*(?:(?P<meridiem>[ap])\.?\s?m\.?)?)$",
     re.IGNORECASE,
 )
-_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
-RANGE_PATTERN = rf"(?<![\w:.])(?P<start>{_CLOCK})\s*(?:[{_DASHES}]|to)\s*(?P<end>{_CLOCK})(?!\w)"
-_RANGE = re.compile(rf"^{RANGE_PATTERN}$", re.IGNORECASE)
 _MONTH = "|".join(MONTHS) + "|" + "|".join(m[:3] + r"\.?" for m in MONTHS) + "|sept\\.?"
 DATE_PATTERN = (
     rf"(?:(?P<weekday>{'|'.join(WEEKDAYS)}),?\s+)?"
@@ -92,39 +85,6 @@ def _clock(hour: int, minute: int, text: str) -> time:
     if hour > 23 or minute > 59:
         raise WallClockError(f"{text!r} is not a time of day")
     return time(hour, minute)
-
-
-class TimeRange(NamedTuple):
-    """A start and end clock time read from text such as ``3 – 5 pm``."""
-
-    start: time
-    end: time
-
-
-def parse_time_range(text: str) -> TimeRange:
-    """Read ``2-4pm``, ``3 – 5 pm``, ``12-2pm``, ``10am-12pm`` or ``18:00-20:00``.
-
-    A start without am/pm takes the end's, unless that would put it after the
-    end ("11-1pm" is 11 am to 1 pm); "12-2pm" is noon to 2 pm.
-    """
-    match = _RANGE.match(text.strip())
-    if match is None:
-        raise WallClockError(f"cannot read {text!r} as a time range such as '2-4pm'")
-    start_parts = _time_parts(match["start"])
-    end_parts = _time_parts(match["end"])
-    if start_parts is None or end_parts is None:
-        raise WallClockError(f"cannot read {text!r} as a time range such as '2-4pm'")
-    end = parse_time(match["end"])
-    hour, minute, meridiem = start_parts
-    if meridiem is not None or end_parts[2] is None:
-        start = parse_time(match["start"])
-    else:
-        start = _clock(_with_meridiem(hour, end_parts[2], text), minute, text)
-        if start >= end:
-            start = _clock(_with_meridiem(hour, "a", text), minute, text)
-    if start >= end:
-        raise WallClockError(f"{text!r} ends before it starts")
-    return TimeRange(start, end)
 
 
 def parse_date(text: str, year: int | None = None) -> date:

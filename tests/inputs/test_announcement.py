@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.inputs.announcement import (
+from reminders.inputs.announcements import (
     Announcement,
     DraftMeeting,
     read_announcement,
@@ -123,7 +123,7 @@ def test_line_that_looks_like_a_meeting_but_cannot_be_read_is_reported() -> None
     result = read_announcement(text, "a.txt")
     assert [m.city for m in result.meetings] == ["Salem"]
     assert [(p.line, p.message) for p in result.problems] == [
-        (2, "cannot read meeting: no time range such as '2-4pm'")
+        (2, "cannot read meeting: no time range such as '2-4pm' or '6:30 p.m. - 8 p.m.'")
     ]
 
 
@@ -160,7 +160,7 @@ def test_any_text_renders_to_toml_that_reads_back(venue: str, address: str, head
         venue=venue,
         room=None,
         address=address,
-        line=1,
+        lines=(1, 1),
     )
     text = render_meetings_file(
         Announcement(headline=headline, year=2011, meetings=(meeting,)),
