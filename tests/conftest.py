@@ -18,8 +18,18 @@ from tests.support.mailsink import SinkServer, free_port
 from tests.support.pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
-# Over a few seconds each: real daemons waiting out ticks, timeouts and locks.
-SLOW_MODULES = ("test_daemon.py", "test_faults.py", "test_shared_state.py")
+# Over a few seconds each: real daemons waiting out ticks, timeouts and locks, and real
+# servers (waitress, nginx) started for each test.
+SLOW_MODULES = (
+    "test_daemon.py",
+    "test_faults.py",
+    "test_shared_state.py",
+    "test_signup.py",
+    "test_web.py",
+    "test_nginx.py",
+    "test_survival.py",
+    "test_deploy.py",
+)
 
 
 # Each full address in a text: the local part of a masked one ends in "***".
