@@ -44,7 +44,9 @@ class SourceMap:
         counts: dict[str, int] = {}
         where: Where = ("", None)
         in_multiline = False
-        for number, line in enumerate(text.splitlines(), start=1):
+        # TOML (and every editor) ends lines at \n only; str.splitlines would also split
+        # at characters a string may hold (U+0085, U+2028) and shift every line after.
+        for number, line in enumerate(_lines(text), start=1):
             quotes = line.count('"""') + line.count("'''")
             if in_multiline:
                 in_multiline = quotes % 2 == 0
@@ -89,6 +91,10 @@ class TomlDocument:
         return Problem(path=self.path, line=self.source.line(table, index, key), message=message)
 
 
+def _lines(text: str) -> list[str]:
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def read_toml(path: Path) -> TomlDocument:
     """Read and parse a TOML file; raise :class:`DataError` with a located message."""
     try:
@@ -105,7 +111,7 @@ def read_toml(path: Path) -> TomlDocument:
 
 
 def _syntax_problem(path: Path, text: str, message: str) -> Problem:
-    lines = text.splitlines()
+    lines = _lines(text)
     position = _ERROR_POSITION.search(message)
     number = int(position.group(1)) if position else max(len(lines), 1)
     reason = _ERROR_POSITION.sub("", message).replace("(at end of document)", "").strip()

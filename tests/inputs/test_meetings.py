@@ -291,3 +291,16 @@ def test_a_key_given_twice_is_named_with_its_line(meetings_file: WriteMeetings) 
     [found] = problems_of(path)
     assert found.startswith(f"{path}:")
     assert "'venue' is given twice in the same table; keep one" in found
+
+
+def test_line_numbers_count_newlines_only(meetings_file: WriteMeetings) -> None:
+    # U+0085 and U+2028 may stand inside a string; they end no line in TOML or an editor.
+    path = meetings_file(
+        '[[meeting]]\nid = "x"\ncity = "A\u0085B\u2028C"\n\n[[meeting]]\nid = ""\n'
+    )
+    problems = problems_of(path)
+    text = path.read_text(encoding="utf-8")
+    empty_id = 1 + text.split("\n").index('id = ""')
+    assert any(
+        p.startswith(f"{path}:{empty_id}: ") and "id must not be empty" in p for p in problems
+    )
