@@ -28,6 +28,7 @@ from typing import IO
 
 from reminders.errors import DataError, ReminderError
 from reminders.publish.site import BuildBusy, build, page_environments
+from reminders.returned import read_maildir
 from reminders.revisions import Revision
 from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, prepare, send_due
 from reminders.settings import Settings
@@ -113,6 +114,8 @@ class Daemon:
                 stop=self.stop.is_set,
                 clock=clock,
             )
+            if self.settings.bounces.maildir is not None:
+                self._read_bounces(db, inputs, now)
         if report.due:
             log.info(
                 "tick: %d due, %d sent, %d failed, %d to retry",
@@ -122,6 +125,17 @@ class Daemon:
                 report.retry,
             )
         return report
+
+    def _read_bounces(self, db: Database, inputs: Inputs, now: datetime) -> None:
+        folder = self.settings.bounces.maildir
+        assert folder is not None
+        try:
+            taken = read_maildir(db, folder, inputs.series.domain, self.settings.bounces, now)
+        except OSError as error:
+            log.error("bounce mailbox %s unreadable: %s", folder, error)
+            return
+        if taken.read:
+            log.info("bounces: %d read, %d addresses suppressed", taken.read, taken.suppressed)
 
     def _rebuild(
         self, db: Database, inputs: Inputs, now: datetime, clock: Callable[[], datetime]

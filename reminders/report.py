@@ -26,6 +26,7 @@ from reminders.sending import Inputs, identity, plan_now, schedule
 from reminders.settings import Settings, parse_duration
 from reminders.store import ledger, queue, told
 from reminders.store.base import Database
+from reminders.store.bounces import bounce_counts
 from reminders.store.confirmations import confirmation_counts
 from reminders.store.secret import load_secret
 from reminders.store.signups import merge, web_subscribers
@@ -140,6 +141,16 @@ def status_report(
         lines.append("none: no sender is working now")
     if any(c.expired for c in claims):
         lines.append("Expired leases: that sender stopped mid-batch; another takes its claims.")
+    returned = bounce_counts(db)
+    causes: dict[str, int] = {}
+    for _, reason, _ in ledger.suppressions(db):
+        causes[reason] = causes.get(reason, 0) + 1
+    lines += [
+        "",
+        f"Returned mail: {returned['hard']} bounced for good, {returned['soft']} bounced for "
+        f"now, {returned['complaint']} complaints",
+        "Suppressed: " + (", ".join(f"{n} {why}" for why, n in sorted(causes.items())) or "nobody"),
+    ]
     waiting = confirmation_counts(db)
     lines += [
         "",

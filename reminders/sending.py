@@ -27,6 +27,7 @@ from reminders.kinds import Family, Kind
 from reminders.mail.assembly import Identity
 from reminders.mail.batch import Batch
 from reminders.mail.handover import PermanentFailure, TemporaryFailure, Transport, TransportError
+from reminders.mail.returns import return_path
 from reminders.mail.templates import Templates
 from reminders.mail.transports import open_transport
 from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
@@ -257,6 +258,7 @@ def _batch(
 ) -> Batch:
     """The renderer of this run's messages."""
     return Batch(
+        bounce=settings.mail.bounce_address,
         series=series,
         revisions=revisions,
         options=settings.feed_options,
@@ -282,7 +284,7 @@ class _Sender:
         self.db, self.batch, self.transport, self.now = db, batch, transport, now
         self.people = people
         self.meetings = {meeting.id: meeting for meeting in series}
-        self.sender = batch.identity.sender.addr_spec
+        self.bounce = batch.bounce
 
     def deliver(self, delivery: Delivery, holder: str) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry"."""
@@ -292,7 +294,8 @@ class _Sender:
         who = mask(person.email)
         self.db.still_there()  # a deleted ledger must stop the run before the next message
         try:
-            self.transport.send(self.sender, person.email, data)
+            # VERP: the return path names this delivery, so a bounce can be matched to it.
+            self.transport.send(return_path(self.bounce, message_id), person.email, data)
         except TemporaryFailure as error:
             later = ledger.record_retry(self.db, delivery, str(error), self.now)
             log.warning(

@@ -41,6 +41,7 @@ SWEPT = (
     "test_sending.py",
     "test_signup.py",
     "test_confirmations.py",
+    "test_returns.py",
 )
 
 

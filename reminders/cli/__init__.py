@@ -3,12 +3,12 @@
 A unit of work opens the state store once and hands it down; nothing below
 the command line, the daemon and the web application opens it. ``services``
 holds the long-running commands, ``importing`` the announcement reader's and
-``starting`` the one that starts a new series.
+``starting`` the one that starts a new series, ``returns`` those for bounces.
 """
 
 from __future__ import annotations
 
-from reminders.cli import importing, services, starting
+from reminders.cli import importing, returns, services, starting
 from reminders.cli.commands import cli, main
 
-__all__ = ["cli", "importing", "main", "services", "starting"]
+__all__ = ["cli", "importing", "main", "returns", "services", "starting"]

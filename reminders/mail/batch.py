@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from email.headerregistry import Address
 from typing import Any, Literal
 
 from reminders.errors import Problem
@@ -45,6 +46,7 @@ class Batch:
         *,
         series: Series,
         revisions: Mapping[str, Revision],
+        bounce: Address | None = None,
         options: FeedOptions,
         identity: Identity,
         templates: Templates,
@@ -54,6 +56,8 @@ class Batch:
         self.series, self.revisions, self.options = series, revisions, options
         self.identity, self.templates, self.now = identity, templates, now
         self.allow_drafts = allow_drafts
+        # The return path's base (bounces@domain); the sender's address without one.
+        self.bounce = bounce or identity.sender
         self.shared: dict[tuple[str, str], dict[str, Any]] = {}
         self.choices: dict[str, list[Language]] = {}
         self.letters: dict[LetterKey, Letter | Literal[False]] = {}

@@ -8,6 +8,7 @@ need, never the whole :class:`Settings`.
 from __future__ import annotations
 
 from reminders.settings.model import (
+    BounceSettings,
     FeedSettings,
     MailSettings,
     NoticeSettings,
@@ -22,6 +23,7 @@ from reminders.settings.spec import SETTINGS
 
 __all__ = [
     "SETTINGS",
+    "BounceSettings",
     "FeedSettings",
     "MailSettings",
     "NoticeSettings",

@@ -29,6 +29,7 @@ from reminders.settings.spec import SECTIONS, SETTINGS
 from reminders.store.base import is_server
 
 __all__ = [
+    "BounceSettings",
     "FeedSettings",
     "MailSettings",
     "NoticeSettings",
@@ -65,11 +66,21 @@ class MailSettings:
     transport: str
     max_per_minute: int
     timeout: int
+    bounce_address: Address  # the return path's base: bounces+token@domain
 
     @property
     def timeout_span(self) -> timedelta:
         """The longest one SMTP exchange may take."""
         return timedelta(seconds=self.timeout)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BounceSettings:
+    """``[bounces]``: where returned mail is read, and when an address is dropped."""
+
+    maildir: Path | None
+    hard: int
+    soft: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +117,7 @@ class Settings:
     mail: MailSettings
     queue: QueueSettings
     notices: NoticeSettings
+    bounces: BounceSettings
     trusted_proxies: int
     allow_drafts: tuple[str, ...]
 
@@ -125,6 +137,10 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
 
     def chosen(name: str) -> Path | None:
         return where(name) if values[("", name)] else None
+
+    def chosen_in(section: str, name: str) -> Path | None:
+        text = values[(section, name)]
+        return (root / text).resolve() if text else None
 
     state = str(values[("", "state")])
     return Settings(
@@ -149,6 +165,13 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
             transport=values[("mail", "transport")],
             max_per_minute=values[("mail", "max_per_minute")],
             timeout=values[("mail", "timeout")],
+            bounce_address=values[("mail", "bounce_address")]
+            or Address("", "bounces", values[("mail", "from")].domain),
+        ),
+        bounces=BounceSettings(
+            maildir=chosen_in("bounces", "maildir"),
+            hard=values[("bounces", "hard")],
+            soft=values[("bounces", "soft")],
         ),
         queue=QueueSettings(batch=values[("queue", "batch")], lease=values[("queue", "lease")]),
         notices=NoticeSettings(

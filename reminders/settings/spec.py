@@ -93,6 +93,29 @@ SETTINGS = (
     Entry("mail", "max_per_minute", read_optional_positive, 0, "Send-rate limit; 0 for none."),
     Entry("mail", "timeout", read_positive, 30, "SMTP timeout in seconds."),
     Entry(
+        "mail",
+        "bounce_address",
+        read_optional_address,
+        "",
+        "Where bounces go (each message's return path adds +token); default bounces@ the "
+        "From domain.",
+    ),
+    Entry(
+        "bounces",
+        "maildir",
+        read_optional_string,
+        "",
+        "A Maildir the daemon reads bounces and complaints from on each tick; empty: none.",
+    ),
+    Entry("bounces", "hard", read_positive, 1, "Permanent failures before an address is dropped."),
+    Entry(
+        "bounces",
+        "soft",
+        read_positive,
+        5,
+        "Temporary failures in a row (no delivery in between) before an address is dropped.",
+    ),
+    Entry(
         "web",
         "trusted_proxies",
         read_optional_positive,

@@ -29,6 +29,7 @@ __all__ = [
     "record_sent",
     "suppress",
     "suppressed",
+    "suppressions",
 ]
 
 FIRST_RETRY = timedelta(minutes=5)
@@ -56,6 +57,12 @@ def finished(
 def suppressed(db: Database) -> set[str]:
     """Every address that must never get mail again."""
     return {row[0] for row in db.execute("SELECT recipient FROM suppression")}
+
+
+def suppressions(db: Database) -> list[tuple[str, str, str]]:
+    """Every suppressed address with why and since when (UTC), oldest first."""
+    rows = db.execute("SELECT recipient, reason, created FROM suppression ORDER BY created")
+    return [(str(r), str(why), str(when)) for r, why, when in rows]
 
 
 def suppress(db: Database, address: str, reason: str, now: datetime) -> bool:

@@ -179,6 +179,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    _portable(
+        "bounces and complaints, matched to the delivery they answer",
+        """
+        CREATE INDEX delivery_message ON delivery (message_id);
+        CREATE TABLE bounce (
+            message_id TEXT PRIMARY KEY,
+            recipient  TEXT NOT NULL,
+            kind       TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint')),
+            sent       TEXT NOT NULL,
+            created    TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX bounce_recipient ON bounce (recipient, sent);
+        """,
+    ),
 )
 
 

@@ -1,0 +1,77 @@
+"""Mail that comes back: bounces and complaints, read against the ledger.
+
+One reader for every way returned mail arrives: a message on standard input
+(a Postfix pipe transport or an alias), a Maildir folder the command or the
+daemon reads, each message once. The store is handed in by the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import mailbox
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from reminders.mail.returns import read_report
+from reminders.settings import BounceSettings
+from reminders.store.base import Database
+from reminders.store.bounces import record_bounce
+
+__all__ = ["Taken", "read_maildir", "take"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Taken:
+    """What the returned messages did."""
+
+    read: int = 0
+    hard: int = 0
+    soft: int = 0
+    complaints: int = 0
+    suppressed: int = 0
+    not_bounces: int = 0
+    unmatched: int = 0
+
+
+def take(
+    db: Database, data: bytes, domain: str, policy: BounceSettings, now: datetime, taken: Taken
+) -> None:
+    """Read one returned message and apply what it says to the deliveries it names."""
+    report = read_report(data, domain)
+    taken.read += 1
+    if report.kind == "none":
+        taken.not_bounces += 1
+        log.info("a returned message is not a bounce or a complaint; left alone")
+        return
+    counter = {"hard": "hard", "soft": "soft", "complaint": "complaints"}[report.kind]
+    setattr(taken, counter, getattr(taken, counter) + 1)
+    matched = False
+    for message_id in sorted(report.message_ids):
+        answered = record_bounce(
+            db, message_id, report.kind, now, hard=policy.hard, soft=policy.soft
+        )
+        matched |= answered.matched
+        taken.suppressed += answered.suppressed
+    if not matched:
+        taken.unmatched += 1
+        log.info("a %s names no delivery of this list; left alone", report.kind)
+
+
+def read_maildir(
+    db: Database, folder: Path, domain: str, policy: BounceSettings, now: datetime
+) -> Taken:
+    """Read the new messages of a Maildir, moving each to cur/ once read (never twice)."""
+    taken = Taken()
+    box = mailbox.Maildir(folder, create=False)
+    for key in list(box.iterkeys()):
+        message = box[key]
+        if message.get_subdir() != "new":
+            continue
+        take(db, bytes(message), domain, policy, now, taken)
+        message.set_subdir("cur")
+        message.add_flag("S")
+        box[key] = message
+    return taken
