@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from reminders.errors import DataError, Problem
+from reminders.errors import DataError, Problem, ReminderError
 from reminders.i18n.languages import catalog_state
 from reminders.inputs.meetings import Series, Snapshot
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber, load_subscribers
 from reminders.mail.context import PersonalLinks, message_context
+from reminders.mail.signing import load_signer
 from reminders.mail.templates import TemplateProblem, Templates
 from reminders.settings import Settings
 
@@ -80,6 +81,10 @@ def check_all(settings: Settings, store: Callable[[], Problem | None]) -> tuple[
     problems.extend(check_templates(settings, series))
     if (problem := store()) is not None:
         problems.append(problem)
+    try:
+        load_signer(settings.mail.dkim_selector, settings.mail.dkim_domain)
+    except ReminderError as error:
+        problems.append(Problem(path="[mail] dkim_selector", line=None, message=str(error)))
     if problems:
         raise DataError(problems)
     return series, len(subscribers)

@@ -28,6 +28,7 @@ from reminders.mail.assembly import Identity
 from reminders.mail.batch import Batch
 from reminders.mail.handover import PermanentFailure, TemporaryFailure, Transport, TransportError
 from reminders.mail.returns import return_path
+from reminders.mail.signing import Signer, load_signer
 from reminders.mail.templates import Templates
 from reminders.mail.transports import open_transport
 from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
@@ -223,7 +224,8 @@ def send_due(
         max_per_minute=settings.mail.max_per_minute,
         helo=inputs.series.domain,
     )
-    sender = _Sender(db, inputs.series, work.people, batch, outbox, now)
+    signer = load_signer(settings.mail.dkim_selector, settings.mail.dkim_domain)
+    sender = _Sender(db, inputs.series, work.people, batch, outbox, now, signer)
     claims = Claims(
         db,
         work.deliveries,
@@ -280,8 +282,10 @@ class _Sender:
         batch: Batch,
         transport: Transport,
         now: datetime,
+        signer: Signer | None = None,
     ) -> None:
         self.db, self.batch, self.transport, self.now = db, batch, transport, now
+        self.signer = signer
         self.people = people
         self.meetings = {meeting.id: meeting for meeting in series}
         self.bounce = batch.bounce
@@ -291,6 +295,8 @@ class _Sender:
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]
         data, message_id = self.batch.message(meeting, delivery.kind, person, delivery.previous)
+        if self.signer is not None:
+            data = self.signer.sign(data)  # last: the message is final
         who = mask(person.email)
         self.db.still_there()  # a deleted ledger must stop the run before the next message
         try:

@@ -21,7 +21,7 @@ from reminders.store.base import StateError
 from reminders.store.ledger import suppressions as listed
 from reminders.terminal import render_table
 
-__all__ = ["bounce", "bounces", "suppressions"]
+__all__ = ["bounce", "bounces", "dns", "suppressions"]
 
 # What a Postfix pipe transport (or an alias) understands: done, or try again later.
 EX_OK, EX_TEMPFAIL = 0, 75
@@ -94,3 +94,17 @@ def suppressions(context: Context, export: Path | None) -> None:
         return
     table = [(mask(address), reason, since) for address, reason, since in rows]
     click.echo(render_table(("Address", "Reason", "Since (UTC)"), table) if table else "none")
+
+
+@cli.command()
+@pass_context
+def dns(context: Context) -> None:
+    """Print the DNS records to publish: DKIM from the key, SPF and DMARC to check."""
+    from reminders.mail.signing import dns_records, load_signer
+
+    settings = context.settings()
+    signer = load_signer(settings.mail.dkim_selector, settings.mail.dkim_domain)
+    if signer is None:
+        raise UsageError("set [mail] dkim_selector (and $REMINDERS_DKIM_KEY_FILE) first")
+    for record in dns_records(signer, settings.mail.sender.addr_spec):
+        click.echo(record)

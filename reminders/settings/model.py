@@ -67,6 +67,8 @@ class MailSettings:
     max_per_minute: int
     timeout: int
     bounce_address: Address  # the return path's base: bounces+token@domain
+    dkim_selector: str  # empty: no signing here (the relay signs)
+    dkim_domain: str
 
     @property
     def timeout_span(self) -> timedelta:
@@ -167,6 +169,8 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
             timeout=values[("mail", "timeout")],
             bounce_address=values[("mail", "bounce_address")]
             or Address("", "bounces", values[("mail", "from")].domain),
+            dkim_selector=values[("mail", "dkim_selector")],
+            dkim_domain=values[("mail", "dkim_domain")] or values[("mail", "from")].domain,
         ),
         bounces=BounceSettings(
             maildir=chosen_in("bounces", "maildir"),

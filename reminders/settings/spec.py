@@ -94,6 +94,14 @@ SETTINGS = (
     Entry("mail", "timeout", read_positive, 30, "SMTP timeout in seconds."),
     Entry(
         "mail",
+        "dkim_selector",
+        read_optional_string,
+        "",
+        "Sign each message with DKIM under this selector (key file in $REMINDERS_DKIM_KEY_FILE).",
+    ),
+    Entry("mail", "dkim_domain", read_optional_string, "", "DKIM domain; default the From domain."),
+    Entry(
+        "mail",
         "bounce_address",
         read_optional_address,
         "",
