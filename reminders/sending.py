@@ -235,8 +235,21 @@ def send_due(
         clock=clock or (lambda: now),
     )
     try:
+        broken: set[str] = set()  # meetings whose messages cannot be made this run
         for delivery in claims.take(stop):
-            report.count(delivery, sender.deliver(delivery, claims.holder))
+            if delivery.meeting_id in broken:
+                continue  # its claim lapses with the lease; the next run tries again
+            try:
+                report.count(delivery, sender.deliver(delivery, claims.holder))
+            except (TransportError, StateError):
+                raise
+            except Exception:  # one meeting's surprise must not stop the others' reminders
+                broken.add(delivery.meeting_id)
+                log.exception(
+                    "%s: its messages cannot be made (%s); the other meetings go on",
+                    delivery.meeting_id,
+                    delivery.kind,
+                )
             if progress:
                 progress(report.sent + report.failed + report.retry, len(work.deliveries))
         if claims.stopped:

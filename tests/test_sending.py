@@ -290,3 +290,27 @@ def test_status_shows_each_senders_claims_and_expired_leases(workspace: Path) ->
     assert "gone.example.org:4242  0        2        2011-02-23 14:20:00 UTC" in status.stdout
     assert "Expired leases: that sender stopped mid-batch" in status.stdout
     assert "@example.org" not in status.stdout
+
+
+def test_one_meetings_broken_template_does_not_stop_the_others(
+    mail_workspace: Path, smtp: SinkServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from reminders import bundled
+
+    # A template that fails only for Worcester: the other meeting due still goes.
+    templates = tmp_path / "templates"
+    (templates / "email").mkdir(parents=True)
+    broken = templates / "email" / "reminder.subject.j2"
+    broken.write_text(
+        "{% if meeting.city == 'Worcester' %}{{ meeting.nope.deeper }}{% endif %}"
+        + (bundled.TEMPLATES / "email" / "reminder.subject.j2").read_text()
+    )
+    settings = mail_workspace / "reminders.toml"
+    settings.write_text(f'templates = "{templates}"\n' + settings.read_text())
+    edit_meetings(mail_workspace, "date = 2011-03-12", "date = 2011-02-26")  # Framingham too
+    report = send_at(mail_workspace, datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK))
+    assert report.error is None
+    assert {m.message["Subject"].split(":")[1].split()[0] for m in smtp.sink.received} == {
+        "Framingham"
+    }
+    assert "2011-02-26-worcester: its messages cannot be made" in caplog.text
