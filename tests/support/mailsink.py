@@ -41,6 +41,7 @@ class Faults:
     data_replies: list[str] = field(default_factory=list)  # one per DATA, consumed in order
     rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply, every time
     rcpt_once: dict[str, str] = field(default_factory=dict)  # address -> reply, the first time
+    data_for: dict[str, str] = field(default_factory=dict)  # address -> reply after its DATA
     drop_after: int | None = None  # close the connection at this DATA (accepting none)
     delay: float = 0.0  # seconds before each DATA reply
     ehlo_replies: list[str] = field(default_factory=list)  # one per EHLO, in order
@@ -105,6 +106,13 @@ class MailSink:
                 return "421 closing"
             if self.faults.data_replies:
                 return self.faults.data_replies.pop(0)
+            refused = [
+                self.faults.data_for[r.lower()]
+                for r in envelope.rcpt_tos
+                if r.lower() in self.faults.data_for
+            ]
+            if refused:
+                return refused[0]
             data = bytes(envelope.content or b"")  # type: ignore[arg-type]
             parsed = email.message_from_bytes(data, policy=email.policy.default)
             assert isinstance(parsed, EmailMessage)
