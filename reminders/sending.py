@@ -20,22 +20,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from reminders.errors import ReminderError
-from reminders.inputs.meetings import Series, Snapshot
+from reminders.inputs.meetings import Series
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber, load_subscribers
 from reminders.kinds import Family, Kind
 from reminders.mail.assembly import Identity
 from reminders.mail.batch import Batch
-from reminders.mail.handover import PermanentFailure, TemporaryFailure, Transport, TransportError
-from reminders.mail.returns import return_path
-from reminders.mail.signing import Signer, load_signer
+from reminders.mail.handover import Transport, TransportError
+from reminders.mail.signing import load_signer
 from reminders.mail.templates import Templates
 from reminders.mail.transports import open_transport
 from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
 from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
-from reminders.privacy import mask
 from reminders.publish.site import current_revisions
 from reminders.revisions import Revision
+from reminders.sender import Sender
 from reminders.settings import Settings
 from reminders.store import ledger, queue, told
 from reminders.store.base import Database, StateError
@@ -225,7 +224,7 @@ def send_due(
         helo=inputs.series.domain,
     )
     signer = load_signer(settings.mail.dkim_selector, settings.mail.dkim_domain)
-    sender = _Sender(db, inputs.series, work.people, batch, outbox, now, signer)
+    sender = Sender(db, inputs.series, work.people, batch, outbox, now, signer)
     claims = Claims(
         db,
         work.deliveries,
@@ -282,64 +281,3 @@ def _batch(
         allow_drafts=settings.allow_drafts,
         now=now,
     )
-
-
-class _Sender:
-    """Hands over and records one delivery at a time."""
-
-    def __init__(
-        self,
-        db: Database,
-        series: Series,
-        people: Mapping[str, Subscriber],
-        batch: Batch,
-        transport: Transport,
-        now: datetime,
-        signer: Signer | None = None,
-    ) -> None:
-        self.db, self.batch, self.transport, self.now = db, batch, transport, now
-        self.signer = signer
-        self.people = people
-        self.meetings = {meeting.id: meeting for meeting in series}
-        self.bounce = batch.bounce
-
-    def deliver(self, delivery: Delivery, holder: str) -> str:
-        """Send one delivery and record it; return "sent", "failed" or "retry"."""
-        person = self.people[delivery.recipient]
-        meeting = self.meetings[delivery.meeting_id]
-        data, message_id = self.batch.message(meeting, delivery.kind, person, delivery.previous)
-        if self.signer is not None:
-            data = self.signer.sign(data)  # last: the message is final
-        who = mask(person.email)
-        self.db.still_there()  # a deleted ledger must stop the run before the next message
-        try:
-            # VERP: the return path names this delivery, so a bounce can be matched to it.
-            self.transport.send(return_path(self.bounce, message_id), person.email, data)
-        except TemporaryFailure as error:
-            later = ledger.record_retry(self.db, delivery, str(error), self.now)
-            log.warning(
-                "%s %s to %s: %s; retry after %s",
-                meeting.id,
-                delivery.kind,
-                who,
-                error,
-                later.isoformat(timespec="minutes"),
-            )
-            return "retry"
-        except PermanentFailure as error:
-            ledger.record_failed(self.db, delivery, str(error), self.now)
-            log.warning("%s %s to %s failed for good: %s", meeting.id, delivery.kind, who, error)
-            return "failed"
-        held = ledger.record_sent(
-            self.db, delivery, message_id, self.now, Snapshot.of(meeting), holder
-        )
-        if not held:
-            log.warning(
-                "%s %s to %s: sent after its claim had passed to another sender; "
-                "it may have gone twice",
-                meeting.id,
-                delivery.kind,
-                who,
-            )
-        log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
-        return "sent"
