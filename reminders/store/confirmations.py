@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from reminders.inputs.subscribers import Subscriber
 from reminders.store.base import Database, stamp
+from reminders.store.signups import person_of
 
 __all__ = [
     "Pending",
@@ -67,12 +68,7 @@ def due_confirmations(db: Database, now: datetime, limit: int = 50) -> list[Pend
         Pending(
             signup_id=signup_id,
             attempts=attempts,
-            person=Subscriber(
-                email=email,
-                name=name,
-                language=language,
-                cities=frozenset(c for c in cities.split(";") if c),
-            ),
+            person=person_of(email, name, language, cities),
             expires=datetime.fromisoformat(expires),
         )
         for signup_id, attempts, email, name, language, cities, expires in rows

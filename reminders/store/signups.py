@@ -27,6 +27,7 @@ __all__ = [
     "find_person",
     "leave",
     "merge",
+    "person_of",
     "save_preferences",
     "start_signup",
     "web_subscribers",
@@ -44,6 +45,16 @@ class Signup:
     person: Subscriber
     expires: datetime
     send: bool  # False when one went to this address moments ago (no mail bombing)
+
+
+def person_of(email: str, name: str, language: str, cities: str) -> Subscriber:
+    """A person as the store keeps one: the cities written ``;``-separated."""
+    return Subscriber(
+        email=email,
+        name=name,
+        language=language,
+        cities=frozenset(c for c in cities.split(";") if c),
+    )
 
 
 def start_signup(db: Database, person: Subscriber, now: datetime) -> Signup:
@@ -85,12 +96,7 @@ def confirm(db: Database, signup_id: str, now: datetime) -> Subscriber | None:
         db.execute("DELETE FROM signup WHERE id = ?", (signup_id,))
         # Confirming is fresh consent: it lifts an earlier unsubscription.
         db.execute("DELETE FROM suppression WHERE recipient = ?", (email,))
-        person = Subscriber(
-            email=email,
-            name=name,
-            language=language,
-            cities=frozenset(c for c in cities.split(";") if c),
-        )
+        person = person_of(email, name, language, cities)
         _store(db, person, now)
     return person
 
@@ -128,15 +134,7 @@ def leave(db: Database, address: str, now: datetime) -> None:
 def web_subscribers(db: Database) -> list[Subscriber]:
     """Everyone who confirmed through the web, or changed preferences there."""
     rows = db.execute("SELECT email, name, language, cities FROM subscriber")
-    return [
-        Subscriber(
-            email=email,
-            name=name,
-            language=language,
-            cities=frozenset(c for c in cities.split(";") if c),
-        )
-        for email, name, language, cities in rows
-    ]
+    return [person_of(*row) for row in rows]
 
 
 def merge(csv_people: Iterable[Subscriber], web_people: Iterable[Subscriber]) -> list[Subscriber]:
