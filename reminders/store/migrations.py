@@ -193,6 +193,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX bounce_recipient ON bounce (recipient, sent);
         """,
     ),
+    _portable(
+        "a web subscriber is found by the opaque id in their links, not by a scan",
+        """
+        ALTER TABLE subscriber ADD COLUMN ident TEXT;
+        CREATE INDEX subscriber_ident ON subscriber (ident);
+        """,
+    ),
 )
 
 

@@ -83,8 +83,14 @@ def start_signup(db: Database, person: Subscriber, now: datetime) -> Signup:
     return Signup(id=ident, person=person, expires=expires, send=recent is None)
 
 
-def confirm(db: Database, signup_id: str, now: datetime) -> Subscriber | None:
-    """Turn a pending sign-up into a subscriber; None if it expired or was used."""
+def confirm(
+    db: Database, signup_id: str, now: datetime, key: bytes | None = None
+) -> Subscriber | None:
+    """Turn a pending sign-up into a subscriber; None if it expired or was used.
+
+    ``key`` is the current signing key: the row keeps the opaque id the person's
+    links will carry, so a link finds its person by an index, not a scan.
+    """
     with db.transaction():
         row = db.execute(
             "SELECT email, name, language, cities FROM signup WHERE id = ? AND expires >= ?",
@@ -97,16 +103,16 @@ def confirm(db: Database, signup_id: str, now: datetime) -> Subscriber | None:
         # Confirming is fresh consent: it lifts an earlier unsubscription.
         db.execute("DELETE FROM suppression WHERE recipient = ?", (email,))
         person = person_of(email, name, language, cities)
-        _store(db, person, now)
+        _store(db, person, now, key)
     return person
 
 
-def _store(db: Database, person: Subscriber, now: datetime) -> None:
+def _store(db: Database, person: Subscriber, now: datetime, key: bytes | None) -> None:
     db.execute(
-        "INSERT INTO subscriber (recipient, email, name, language, cities, updated)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (recipient) DO UPDATE SET"
+        "INSERT INTO subscriber (recipient, email, name, language, cities, updated, ident)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recipient) DO UPDATE SET"
         " name = excluded.name, language = excluded.language, cities = excluded.cities,"
-        " updated = excluded.updated",
+        " updated = excluded.updated, ident = coalesce(excluded.ident, subscriber.ident)",
         (
             person.key,
             person.email,
@@ -114,14 +120,17 @@ def _store(db: Database, person: Subscriber, now: datetime) -> None:
             person.language,
             ";".join(sorted(person.cities)),
             stamp(now),
+            address_id(key, person.email) if key else None,
         ),
     )
 
 
-def save_preferences(db: Database, person: Subscriber, now: datetime) -> None:
+def save_preferences(
+    db: Database, person: Subscriber, now: datetime, key: bytes | None = None
+) -> None:
     """Store someone's language and cities (overriding their CSV row, if any)."""
     with db.transaction():
-        _store(db, person, now)
+        _store(db, person, now, key)
 
 
 def leave(db: Database, address: str, now: datetime) -> None:
@@ -142,6 +151,25 @@ def merge(csv_people: Iterable[Subscriber], web_people: Iterable[Subscriber]) ->
     people = {person.key: person for person in csv_people}
     people.update((person.key, person) for person in web_people)
     return list(people.values())
+
+
+def web_person(db: Database, ident: str) -> Subscriber | None:
+    """The web subscriber whose links carry ``ident`` under the current key (an index)."""
+    row = db.execute(
+        "SELECT email, name, language, cities FROM subscriber WHERE ident = ?", (ident,)
+    ).fetchone()
+    return person_of(*row) if row else None
+
+
+def index_people(key: bytes, db: Database) -> None:
+    """Give the web subscribers stored without one the opaque id of ``key`` (once, at start)."""
+    rows = db.execute("SELECT recipient, email FROM subscriber WHERE ident IS NULL").fetchall()
+    with db.transaction():
+        for recipient, email in rows:
+            db.execute(
+                "UPDATE subscriber SET ident = ? WHERE recipient = ?",
+                (address_id(key, email), recipient),
+            )
 
 
 def find_person(secret: Secret, ident: str, people: Iterable[Subscriber]) -> Subscriber | None:

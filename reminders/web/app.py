@@ -27,8 +27,8 @@ from reminders.settings import Settings
 from reminders.store import open_state
 from reminders.store.base import Database
 from reminders.store.secret import load_secret
-from reminders.store.signups import find_person, merge, web_subscribers
-from reminders.tokens import Secret
+from reminders.store.signups import find_person, index_people, web_person, web_subscribers
+from reminders.tokens import Secret, address_id
 from reminders.web.guards import Csrf, RateLimit
 from reminders.web.mailer import Mailer
 
@@ -61,6 +61,7 @@ class Site:
         self.csrf = Csrf(secret, settings.base_url)
         self.lock = threading.Lock()
         self.cached: tuple[tuple[float, ...], Series, tuple[Subscriber, ...]] | None = None
+        self.index: dict[str, Subscriber] = {}  # the CSV's people by their links' opaque ids
         self.mailer = Mailer(settings, self.series, secret, clock)
 
     def _load(self) -> tuple[Series, tuple[Subscriber, ...]]:
@@ -72,15 +73,29 @@ class Site:
                 series = load_series(self.settings.meetings)
                 people = load_subscribers(self.settings.subscribers, series.cities)
                 self.cached = (stamps, series, people)
+                self.index = {
+                    address_id(key, person.email): person
+                    for key in self.secret.keys
+                    for person in people
+                }
             return self.cached[1], self.cached[2]
 
     def series(self) -> Series:
         return self._load()[0]
 
     def person(self, db: Database, ident: str) -> Subscriber | None:
-        """The subscriber a token's opaque id names, from the CSV or the web sign-ups."""
-        people = merge(self._load()[1], web_subscribers(db))
-        return find_person(self.secret, ident, people)
+        """The subscriber a token's opaque id names, from the web sign-ups or the CSV.
+
+        Both are looked up by the id (an index, a dictionary); only a link signed
+        under a key rotated away from, for a web subscriber, falls back to a scan.
+        """
+        found = web_person(db, ident)
+        if found is None and len(self.secret.keys) > 1:
+            found = find_person(self.secret, ident, web_subscribers(db))
+        if found is not None:
+            return found  # a web row overrides the CSV row of the same address
+        self._load()  # the index follows the CSV file
+        return self.index.get(ident)
 
 
 def _mtime(path: Path) -> float:
@@ -128,6 +143,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
     with open_state(settings.state) as db:
         secret = load_secret(db)
+        index_people(secret.current, db)
     app.extensions["reminders"] = Site(settings, secret, clock, signups_per_client)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_store)

@@ -140,7 +140,7 @@ def confirm_post() -> Response:
     ident = _token("confirm")
     if ident is None:
         return pages.invalid_link()
-    if confirm(store(), ident, site().clock()) is None:
+    if confirm(store(), ident, site().clock(), site().secret.current) is None:
         # A good, unexpired link whose sign-up is gone was followed before.
         return pages.page(
             title=N_("You are already signed up"),
@@ -220,7 +220,7 @@ def preferences() -> Response:
         )
     if person is not None:
         chosen = replace(person, language=language, cities=frozenset(cities))
-        save_preferences(db, chosen, here.clock())
+        save_preferences(db, chosen, here.clock(), here.secret.current)
     return pages.page(title=N_("Saved"), paragraphs=[N_("Your choices are saved.")])
 
 

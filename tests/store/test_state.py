@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -336,3 +337,24 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
     with pytest.raises(StateError, match="cannot connect") as caught:
         open_state(f"postgresql://x:hunter2@127.0.0.1:{free_port()}/x")
     assert "hunter2" not in str(caught.value)
+
+
+def test_a_web_subscriber_is_found_by_the_id_in_their_links(db: Database) -> None:
+    from reminders.store.signups import index_people, save_preferences, web_person
+    from reminders.tokens import address_id
+
+    key = b"k" * 32
+    person = Subscriber(email="Nadia@example.org", name="Nadia", language="en")
+    signup = start_signup(db, person, NOW)
+    assert confirm(db, signup.id, NOW, key) is not None
+    assert web_person(db, address_id(key, "nadia@example.org")) == replace(
+        person, email="nadia@example.org"
+    )
+    assert web_person(db, address_id(b"other-key-" * 3, "nadia@example.org")) is None
+    # A row stored before ids were kept gets one once, at start.
+    save_preferences(db, Subscriber(email="old@example.org", language="es"), NOW)
+    assert web_person(db, address_id(key, "old@example.org")) is None
+    index_people(key, db)
+    found = web_person(db, address_id(key, "old@example.org"))
+    assert found is not None
+    assert found.language == "es"
