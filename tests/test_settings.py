@@ -70,7 +70,8 @@ def test_no_file_anywhere_means_defaults(tmp_path: Path, monkeypatch: pytest.Mon
         ("state = \n", 1, "not valid TOML"),
         ('state = "mysql://db/x"\n', 1, "'mysql' is not a state store"),
         ('[queue]\nbatch = 20\nlease = "10 minutes"\n', 3, "must be longer than [mail] timeout"),
-        ("[queue]\nbatch = 0\n", 2, "queue.batch: must be a whole number above zero"),
+        ("[queue]\nbatch = 0\n", 2, "queue.batch: must be a whole number from 1 to 1,000,000"),
+        ("[mail]\ntimeout = 4320000000000\n", 2, "mail.timeout: must be a whole number from 1"),
     ],
 )
 def test_bad_settings_are_named_with_file_and_line(

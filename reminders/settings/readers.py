@@ -148,9 +148,14 @@ def read_clock(value: Any) -> time:
         raise ValueError(str(error)) from None
 
 
+# No count or number of seconds here is sensibly larger; bounding them keeps every
+# computation with them (a lease of timeout times batch, say) in range.
+LARGEST = 1_000_000
+
+
 def read_positive(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError("must be a whole number above zero")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= LARGEST:
+        raise ValueError(f"must be a whole number from 1 to {LARGEST:,}")
     return value
 
 
