@@ -28,7 +28,7 @@ from typing import IO
 
 from reminders.errors import DataError, ReminderError
 from reminders.publish.site import BuildBusy, build, page_environments
-from reminders.returned import read_maildir
+from reminders.returned import read_imap, read_maildir
 from reminders.revisions import Revision
 from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, prepare, send_due
 from reminders.settings import Settings
@@ -114,7 +114,7 @@ class Daemon:
                 stop=self.stop.is_set,
                 clock=clock,
             )
-            if self.settings.bounces.maildir is not None:
+            if self.settings.bounces.maildir is not None or self.settings.bounces.imap:
                 self._read_bounces(db, inputs, now)
         if report.due:
             log.info(
@@ -127,12 +127,14 @@ class Daemon:
         return report
 
     def _read_bounces(self, db: Database, inputs: Inputs, now: datetime) -> None:
-        folder = self.settings.bounces.maildir
-        assert folder is not None
+        policy, domain = self.settings.bounces, inputs.series.domain
         try:
-            taken = read_maildir(db, folder, inputs.series.domain, self.settings.bounces, now)
-        except OSError as error:
-            log.error("bounce mailbox %s unreadable: %s", folder, error)
+            if policy.maildir is not None:
+                taken = read_maildir(db, policy.maildir, domain, policy, now)
+            else:
+                taken = read_imap(db, policy.imap, domain, policy, now)
+        except (OSError, ReminderError) as error:
+            log.error("bounce mailbox unreadable: %s", error)
             return
         if taken.read:
             log.info("bounces: %d read, %d addresses suppressed", taken.read, taken.suppressed)

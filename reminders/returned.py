@@ -1,24 +1,30 @@
 """Mail that comes back: bounces and complaints, read against the ledger.
 
 One reader for every way returned mail arrives: a message on standard input
-(a Postfix pipe transport or an alias), a Maildir folder the command or the
-daemon reads, each message once. The store is handed in by the caller.
+(a Postfix pipe transport or an alias), a Maildir folder or an IMAP folder
+(over TLS) that the command or the daemon reads, each message once. The store
+is handed in by the caller.
 """
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import mailbox
+import os
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from reminders.errors import UsageError
 from reminders.mail.returns import read_report
 from reminders.settings import BounceSettings
 from reminders.store.base import Database
 from reminders.store.bounces import record_bounce
 
-__all__ = ["Taken", "read_maildir", "take"]
+__all__ = ["IMAP_PASSWORD_ENV", "Taken", "read_imap", "read_maildir", "take"]
 
 log = logging.getLogger(__name__)
 
@@ -74,4 +80,39 @@ def read_maildir(
         message.set_subdir("cur")
         message.add_flag("S")
         box[key] = message
+    return taken
+
+
+IMAP_PASSWORD_ENV = "REMINDERS_IMAP_PASSWORD"
+
+
+def read_imap(db: Database, url: str, domain: str, policy: BounceSettings, now: datetime) -> Taken:
+    """Read the unseen messages of an IMAP folder over TLS, marking each seen once read.
+
+    ``url`` is ``imaps://user@host[:port][/folder]``; the password comes from
+    ``$REMINDERS_IMAP_PASSWORD``. Certificates are verified.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "imaps" or not parts.hostname or not parts.username:
+        raise UsageError(f"{url!r}: use imaps://user@host[:port][/folder]")
+    password = os.environ.get(IMAP_PASSWORD_ENV)
+    if password is None:
+        raise UsageError(f"the IMAP password goes in ${IMAP_PASSWORD_ENV}")
+    folder = unquote(parts.path.strip("/")) or "INBOX"
+    taken = Taken()
+    try:
+        with imaplib.IMAP4_SSL(
+            parts.hostname, parts.port or 993, ssl_context=ssl.create_default_context()
+        ) as imap:
+            imap.login(unquote(parts.username), password)
+            imap.select(folder)
+            _, found = imap.uid("SEARCH", "UNSEEN")
+            for uid in found[0].split() if found and found[0] else []:
+                _, fetched = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+                data = next((item[1] for item in fetched if isinstance(item, tuple)), None)
+                if isinstance(data, bytes):
+                    take(db, data, domain, policy, now, taken)
+                imap.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+    except (imaplib.IMAP4.error, OSError, ssl.SSLError) as error:
+        raise UsageError(f"IMAP {parts.hostname}: {error}") from None
     return taken

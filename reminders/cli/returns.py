@@ -15,7 +15,7 @@ from reminders.errors import UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series
 from reminders.privacy import mask
-from reminders.returned import Taken, read_maildir, take
+from reminders.returned import Taken, read_imap, read_maildir, take
 from reminders.store import open_state
 from reminders.store.base import StateError
 from reminders.store.ledger import suppressions as listed
@@ -58,18 +58,27 @@ def bounce(context: Context) -> None:
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="The Maildir bounces arrive in (default: [bounces] maildir).",
 )
+@click.option(
+    "--imap",
+    help="imaps://user@host[:port][/folder] (password in $REMINDERS_IMAP_PASSWORD).",
+)
 @click.option("--now", hidden=True, help="Pretend it is this moment (ISO, for replays).")
 @pass_context
-def bounces(context: Context, maildir: Path | None, now: str | None) -> None:
-    """Read the new messages of a bounce mailbox, each once (they move to cur/)."""
+def bounces(context: Context, maildir: Path | None, imap: str | None, now: str | None) -> None:
+    """Read the new messages of a bounce mailbox (Maildir or IMAP), each once."""
     settings = context.settings()
-    folder = maildir or settings.bounces.maildir
-    if folder is None:
-        raise UsageError("name the bounce mailbox: --maildir PATH, or [bounces] maildir")
+    imap = imap or settings.bounces.imap or None
+    folder = maildir or (None if imap else settings.bounces.maildir)
+    if folder is None and imap is None:
+        raise UsageError("name the bounce mailbox: --maildir PATH, --imap URL, or [bounces]")
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
     domain = load_series(settings.meetings).domain
     with open_state(settings.state) as db:
-        taken = read_maildir(db, folder, domain, settings.bounces, moment)
+        if folder is not None:
+            taken = read_maildir(db, folder, domain, settings.bounces, moment)
+        else:
+            assert imap is not None
+            taken = read_imap(db, imap, domain, settings.bounces, moment)
     click.echo(_summary(taken))
 
 

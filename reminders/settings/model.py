@@ -81,6 +81,7 @@ class BounceSettings:
     """``[bounces]``: where returned mail is read, and when an address is dropped."""
 
     maildir: Path | None
+    imap: str  # imaps://user@host/folder, or empty
     hard: int
     soft: int
 
@@ -174,6 +175,7 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
         ),
         bounces=BounceSettings(
             maildir=chosen_in("bounces", "maildir"),
+            imap=values[("bounces", "imap")],
             hard=values[("bounces", "hard")],
             soft=values[("bounces", "soft")],
         ),

@@ -115,6 +115,14 @@ SETTINGS = (
         "",
         "A Maildir the daemon reads bounces and complaints from on each tick; empty: none.",
     ),
+    Entry(
+        "bounces",
+        "imap",
+        read_optional_string,
+        "",
+        "imaps://user@host/folder the daemon reads bounces from (password in "
+        "$REMINDERS_IMAP_PASSWORD); empty: none.",
+    ),
     Entry("bounces", "hard", read_positive, 1, "Permanent failures before an address is dropped."),
     Entry(
         "bounces",

@@ -187,3 +187,30 @@ def test_temporary_failures_drop_an_address_only_five_in_a_row(tmp_path: Path) -
         assert SAM in suppressed(db)
         # The same report read twice counts once.
         assert not record_bounce(db, more[2], "soft", start + timedelta(days=11)).suppressed
+
+
+def test_a_bounce_folder_over_imap_is_read_once(workspace: Path, tmp_path: Path) -> None:
+    from tests.support.imapserver import ImapServer
+
+    assert run_cli("send", "--now", SEND_AT, cwd=workspace).returncode == 0
+    with ImapServer(tmp_path, "bounces", "imap-secret") as server:
+        server.messages.append(returned("gmail-hard.eml", sent_to(workspace, SAM)))
+        server.messages.append(returned("autoreply-none.eml", sent_to(workspace, SAM)))
+        url = f"imaps://bounces@127.0.0.1:{server.port}/INBOX"
+        env = {"REMINDERS_IMAP_PASSWORD": "imap-secret", "SSL_CERT_FILE": str(server.cert)}
+        first = run_cli("bounces", "--imap", url, cwd=workspace, **env)
+        assert first.returncode == 0, first.stderr
+        assert "read 2: 1 hard, 0 soft, 0 complaints, 1 not bounces" in first.stdout
+        assert server.seen == {1, 2}
+        again = run_cli("bounces", "--imap", url, cwd=workspace, **env)
+        assert "read 0:" in again.stdout
+        wrong = run_cli(
+            "bounces", "--imap", url, cwd=workspace, **{**env, "REMINDERS_IMAP_PASSWORD": "nope"}
+        )
+        assert wrong.returncode == 1
+        assert "imap-secret" not in wrong.stderr
+        untrusted = run_cli(
+            "bounces", "--imap", url, cwd=workspace, REMINDERS_IMAP_PASSWORD="imap-secret"
+        )
+        assert untrusted.returncode == 1  # a certificate nobody vouches for is refused
+    assert "s***@example.org  bounced" in run_cli("suppressions", cwd=workspace).stdout
