@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from reminders.inputs.meetings import Snapshot
+from reminders.inputs.meetings_file import load_series
 from reminders.kinds import Kind
 from reminders.mail.returns import message_id_of, return_path
 from reminders.plan import Delivery
 from reminders.store import open_state, queue
+from reminders.store.base import Database
 from reminders.store.bounces import record_bounce
 from reminders.store.ledger import record_sent, suppressed
 from tests.conftest import ROOT, run_cli
@@ -157,17 +160,15 @@ def test_the_full_list_is_exported_for_the_organizer_alone(workspace: Path, tmp_
     assert "Suppressed: 1 complained" in status.stdout
 
 
-def _deliver(db: object, n: int, when: datetime) -> str:
+def _deliver(db: Database, n: int, when: datetime) -> str:
+    """A reminder recorded as sent to Sam at ``when``; its Message-ID."""
     delivery = Delivery(
         meeting_id=f"m{n}", kind=Kind("reminder:3d"), recipient=SAM, closes=when + timedelta(days=3)
     )
-    queue.enqueue(db, [delivery], when)  # type: ignore[arg-type]
+    queue.enqueue(db, [delivery], when)
     message_id = f"<{n:020d}@example.org>"
-    from reminders.inputs.meetings import Snapshot
-    from reminders.inputs.meetings_file import load_series
-
     told = Snapshot.of(load_series(ROOT / "data" / "meetings.toml").meetings[0])
-    record_sent(db, delivery, message_id, when, told)  # type: ignore[arg-type]
+    record_sent(db, delivery, message_id, when, told)
     return message_id
 
 

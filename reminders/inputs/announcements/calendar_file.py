@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from reminders.errors import Problem
-from reminders.inputs.announcements.reader import Announcement, DraftMeeting, _split
+from reminders.inputs.announcements.reader import Announcement, DraftMeeting, split_place
 from reminders.inputs.meetings import slug
 from reminders.inputs.meetings_file import ID_PATTERN, zone_named
 
@@ -70,7 +70,7 @@ def _meeting(event: object, series: str, number: int, home: ZoneInfo | None) -> 
         city, sure = (parts[-1] if parts else summary), False
     if not sure:
         unsure.append("the city is taken from the event's title or place")
-    venue, room, address = _split(location, city)
+    venue, room, address = split_place(location, city)
     uid = str(get("UID", "")).partition("@")[0]
     ident = uid if ID_PATTERN.match(uid) else f"{start.date().isoformat()}-{slug(city)}"
     zone = getattr(start.tzinfo, "key", None)

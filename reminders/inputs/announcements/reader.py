@@ -16,6 +16,8 @@ from pathlib import Path
 from reminders.errors import Problem
 from reminders.inputs.announcements.layouts import Record, csv_records, records
 from reminders.inputs.announcements.when import (
+    MONTHS,
+    WEEKDAYS,
     find_date,
     find_dateline,
     find_time_range,
@@ -24,7 +26,7 @@ from reminders.inputs.announcements.when import (
 from reminders.inputs.meetings import is_tbd, slug
 from reminders.inputs.wallclock import WallClockError
 
-__all__ = ["Announcement", "DraftMeeting", "read_announcement"]
+__all__ = ["Announcement", "DraftMeeting", "read_announcement", "split_place"]
 
 _MARKER = re.compile(r"\b(?:new info|updated?|update|new)\s*:\s*", re.IGNORECASE)
 _ROOM = re.compile(r"^(?:room|rm\.?|suite|sala|salon|salón|auditorium)\b|\broom\b", re.IGNORECASE)
@@ -175,16 +177,16 @@ def _place(
 ) -> tuple[str | None, str | None, str | None]:
     """Venue, room and address: from named fields, else from what is left of the line."""
     if {"venue", "address", "room"} & set(fields):
-        venue, room, address = _split(fields.get("venue", ""), city)
+        venue, room, address = split_place(fields.get("venue", ""), city)
         room = fields.get("room") or room
         address = fields.get("address") or address
         if address and city.lower() not in address.lower():
             address = f"{address}, {city}"
         return (None, None, None) if venue is None else (venue, room, address)
-    return _split(rest, city)
+    return split_place(rest, city)
 
 
-def _split(text: str, city: str) -> tuple[str | None, str | None, str | None]:
+def split_place(text: str, city: str) -> tuple[str | None, str | None, str | None]:
     """Split a place as written into venue, room and address; None while it is TBD."""
     if is_tbd(text):
         return None, None, None
@@ -214,8 +216,6 @@ def _split(text: str, city: str) -> tuple[str | None, str | None, str | None]:
 
 def _is_fragment(part: str) -> bool:
     """What is left of a date or time ("Sat", "de", "pm") is never part of a place."""
-    from reminders.inputs.announcements.when import MONTHS, WEEKDAYS
-
     words = re.sub(r"[^\w]", " ", part.lower()).split()
     filler = {"de", "la", "el", "from", "to", "a", "las", "da", "das", "y", "e", "and", "pm", "am"}
     return bool(words) and all(w in WEEKDAYS or w in MONTHS or w in filler for w in words)
