@@ -22,7 +22,7 @@ from reminders.mail.batch import Batch
 from reminders.mail.templates import Templates
 from reminders.plan import skipped, upcoming
 from reminders.revisions import Revision
-from reminders.sending import Inputs, identity, plan_now, schedule
+from reminders.sending import Due, Inputs, identity, plan_now, schedule
 from reminders.settings import Settings, parse_duration
 from reminders.store import ledger, queue, told
 from reminders.store.base import Database
@@ -33,6 +33,17 @@ from reminders.store.signups import merge, web_subscribers
 from reminders.terminal import render_table
 
 __all__ = ["plan_report", "preview_message", "status_report"]
+
+
+def _people(db: Database, inputs: Inputs, work: Due) -> list[Subscriber]:
+    """Everyone on the list: the plan's when it read them, else read now.
+
+    The plan reads the people only when something is due, to keep idle ticks cheap;
+    a report needs them either way.
+    """
+    if work.people:
+        return list(work.people.values())
+    return merge(inputs.subscribers, web_subscribers(db))
 
 
 def _local(moment: datetime, meeting: Meeting) -> str:
@@ -60,7 +71,7 @@ def plan_report(
     work = plan_now(db, inputs, settings, _sequences(revisions), now)
     suppressed = ledger.suppressed(db)
     known = told.known_venues(db)
-    people = merge(inputs.subscribers, web_subscribers(db))
+    people = _people(db, inputs, work)
     rows: list[tuple[str, str, str, str, str, str]] = []
     due_now: dict[tuple[str, Kind], int] = {}
     for delivery in work.deliveries:
@@ -108,13 +119,14 @@ def status_report(
     work = plan_now(db, inputs, settings, _sequences(revisions), now)
     suppressed = ledger.suppressed(db)
     claims = queue.claims(db, now)
+    people = _people(db, inputs, work)
     pending: dict[str, int] = {}
     for delivery in work.deliveries:
         pending[delivery.meeting_id] = pending.get(delivery.meeting_id, 0) + 1
     rows = []
     for meeting in inputs.series:
         c = counts.get(meeting.id, ledger.MeetingCounts(meeting_id=meeting.id))
-        blocked = sum(p.wants(meeting.city) and p.key in suppressed for p in work.people.values())
+        blocked = sum(p.wants(meeting.city) and p.key in suppressed for p in people)
         rows.append(
             (
                 meeting.id,

@@ -314,3 +314,12 @@ def test_one_meetings_broken_template_does_not_stop_the_others(
         "Framingham"
     }
     assert "2011-02-26-worcester: its messages cannot be made" in caplog.text
+
+
+def test_status_counts_the_suppressed_even_when_nothing_is_due(workspace: Path) -> None:
+    assert run_cli("unsubscribe", "ana@example.org", cwd=workspace).returncode == 0
+    quiet = run_cli("status", "--now", "2011-02-16T12:00-05:00", cwd=workspace)
+    assert quiet.returncode == 0, quiet.stderr
+    [row] = [line for line in quiet.stdout.splitlines() if line.startswith("2011-02-26-worcester")]
+    assert row.split()[-1] == "1"  # Ana, who wanted Worcester, is suppressed
+    assert "ana@example.org" not in quiet.stdout
