@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BIDI_CONTROL", "CONTROL", "LANGUAGE_TAG", "clean", "one_line"]
+__all__ = ["BIDI_CONTROL", "CONTROL", "HEADER_BREAKING", "LANGUAGE_TAG", "clean", "one_line"]
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Bidi embeddings, overrides and isolates: they can make text read as something else.
 BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# What must never reach a mail header: the controls, and the byte-order mark too.
+HEADER_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
 # Any control but the line and tab a multi-line field may hold.
 _MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from reminders.inputs.meetings import Meeting
 from reminders.inputs.subscribers import Subscriber
+from reminders.inputs.text import HEADER_BREAKING
 from reminders.mail.context import PersonalLinks
 from reminders.mail.templates import Letter
 from reminders.tokens import Secret, make_token, stable_id
@@ -40,7 +41,6 @@ __all__ = [
 
 SUBJECT_LIMIT = 150
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
 
 _ENCODED_WORD = re.compile(r"=\?|\?=")
 
@@ -58,7 +58,7 @@ class _Policy(EmailPolicy):
         if name.lower() in VERBATIM and isinstance(value, str):
             first, *rest = value.split("\n")
             lines_safe = all(line.startswith(" ") for line in rest) and value.isascii()
-            if not lines_safe or any(_UNSAFE.search(line) for line in (first, *rest)):
+            if not lines_safe or any(HEADER_BREAKING.search(line) for line in (first, *rest)):
                 raise ValueError(f"unsafe {name} header")
             return (name, value)
         return super().header_store_parse(name, value)
@@ -73,7 +73,7 @@ POLICY = _Policy(linesep="\r\n", max_line_length=LINE_LENGTH, refold_source="non
 
 def header_safe(text: str, limit: int = SUBJECT_LIMIT) -> str:
     """Make text fit for one header line: no controls, separators or encoded words."""
-    cleaned = _UNSAFE.sub(" ", text)
+    cleaned = HEADER_BREAKING.sub(" ", text)
     cleaned = _ENCODED_WORD.sub(lambda m: m.group(0)[0] + " " + m.group(0)[1], cleaned)
     cleaned = " ".join(cleaned.split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
