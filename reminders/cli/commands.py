@@ -23,6 +23,7 @@ from reminders.cli import work
 from reminders.errors import DataError, Problem, ReminderError, UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series
+from reminders.report import PREVIEW_KINDS
 from reminders.settings import Settings, find_settings, load_settings
 from reminders.store import open_state
 from reminders.store.base import StateError, is_server
@@ -211,7 +212,7 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 @click.argument("meeting_id")
 @click.option(
     "--kind",
-    type=click.Choice(["reminder", "venue", "change", "cancel"]),
+    type=click.Choice(PREVIEW_KINDS),
     default="reminder",
     show_default=True,
     help="Which message: a reminder, venue announced, change or cancellation notice.",
