@@ -76,7 +76,8 @@ class _Instant(click.ParamType):  # type: ignore[type-arg]
 INSTANT = _Instant()
 
 
-def _now(value: datetime | None) -> datetime:
+def moment_or_now(value: datetime | None) -> datetime:
+    """The moment a ``--now`` option named, or the clock's."""
     return value if value is not None else datetime.now(UTC)
 
 
@@ -153,7 +154,7 @@ def _check_store(settings: Settings) -> Problem | None:
 @pass_context
 def plan(context: Context, now: datetime | None, days: int) -> None:
     """Show the reminders due now and scheduled later, and the meetings skipped."""
-    click.echo(work.plan(context.settings(), _now(now), days))
+    click.echo(work.plan(context.settings(), moment_or_now(now), days))
 
 
 @cli.command()
@@ -170,7 +171,7 @@ def send(context: Context, now: datetime | None, dry_run: bool, fresh_state: boo
     with _progress() as progress:
         report = work.send(
             context.settings(),
-            _now(now),
+            moment_or_now(now),
             dry_run=dry_run,
             fresh_state=fresh_state,
             progress=progress,
@@ -241,7 +242,7 @@ def preview(
     from reminders.report import readable
 
     settings = context.settings()
-    data = work.preview(settings, meeting_id, offset, address, now, _now(None), kind)
+    data = work.preview(settings, meeting_id, offset, address, now, moment_or_now(None), kind)
     if out is not None:
         write_atomically(out, data)
         click.echo(f"wrote {out}", err=True)
@@ -256,7 +257,7 @@ def preview(
 @pass_context
 def status(context: Context, now: datetime | None) -> None:
     """Count, per meeting, the reminders sent, failed, pending and suppressed."""
-    click.echo(work.status(context.settings(), _now(now)))
+    click.echo(work.status(context.settings(), moment_or_now(now)))
 
 
 @cli.command()
@@ -309,7 +310,7 @@ def backup(context: Context, target: Path) -> None:
 @pass_context
 def build(context: Context, out: Path | None, now: datetime | None) -> None:
     """Write the feeds, one .ics per meeting and the landing page."""
-    result = work.build(context.settings(), _now(now), out)
+    result = work.build(context.settings(), moment_or_now(now), out)
     click.echo(
         f"{result.folder}: {result.files} files, {len(result.written)} written, "
         f"{len(result.removed)} removed, {len(result.revised)} events revised"

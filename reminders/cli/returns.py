@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from reminders.cli.commands import Context, cli, pass_context
+from reminders.cli.commands import INSTANT, Context, cli, moment_or_now, pass_context
 from reminders.errors import UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series
@@ -62,16 +62,16 @@ def bounce(context: Context) -> None:
     "--imap",
     help="imaps://user@host[:port][/folder] (password in $REMINDERS_IMAP_PASSWORD).",
 )
-@click.option("--now", hidden=True, help="Pretend it is this moment (ISO, for replays).")
+@click.option("--now", type=INSTANT, hidden=True, help="Pretend it is this moment (for replays).")
 @pass_context
-def bounces(context: Context, maildir: Path | None, imap: str | None, now: str | None) -> None:
+def bounces(context: Context, maildir: Path | None, imap: str | None, now: datetime | None) -> None:
     """Read the new messages of a bounce mailbox (Maildir or IMAP), each once."""
     settings = context.settings()
     imap = imap or settings.bounces.imap or None
     folder = maildir or (None if imap else settings.bounces.maildir)
     if folder is None and imap is None:
         raise UsageError("name the bounce mailbox: --maildir PATH, --imap URL, or [bounces]")
-    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    moment = moment_or_now(now)
     domain = load_series(settings.meetings).domain
     with open_state(settings.state) as db:
         if folder is not None:

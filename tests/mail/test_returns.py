@@ -147,6 +147,16 @@ def test_a_bounce_mailbox_is_read_once(workspace: Path) -> None:
     assert len(list((folder / "cur").iterdir())) == 2
 
 
+def test_a_replayed_moment_must_say_its_zone(workspace: Path) -> None:
+    folder = workspace / "bounces"
+    mailbox.Maildir(folder, create=True)
+    for moment in ("2011-02-20T09:00", "garbage"):
+        result = run_cli("bounces", "--maildir", str(folder), "--now", moment, cwd=workspace)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        assert "such as 2011-02-23T09:05-05:00" in result.stderr
+
+
 def test_the_full_list_is_exported_for_the_organizer_alone(workspace: Path, tmp_path: Path) -> None:
     assert run_cli("send", "--now", SEND_AT, cwd=workspace).returncode == 0
     feed(workspace, returned("arf-complaint.eml", sent_to(workspace, SAM)))
