@@ -29,6 +29,7 @@ __all__ = [
     "Window",
     "due",
     "open_windows",
+    "say_span",
     "skipped",
     "upcoming",
     "windows",
@@ -189,14 +190,14 @@ def skipped(
     return skips
 
 
-def _span(span: timedelta) -> str:
-    """Say a span as the settings do: ``1 day``, ``36 hours``, ``90 minutes``."""
-    minutes = int(span.total_seconds()) // 60
-    for unit, size in (("day", 24 * 60), ("hour", 60), ("minute", 1)):
-        if minutes % size == 0:
-            count = minutes // size
+def say_span(span: timedelta) -> str:
+    """Say a span as the settings do: ``1 day``, ``36 hours``, ``90 minutes``, ``30 seconds``."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 24 * 3600), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
             return f"{count} {unit}{'' if count == 1 else 's'}"
-    return str(span)
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
 def _late_venue(meeting: Meeting, schedule: Schedule, known_at: datetime) -> list[Skip]:
@@ -211,7 +212,7 @@ def _late_venue(meeting: Meeting, schedule: Schedule, known_at: datetime) -> lis
         Skip(
             meeting=meeting,
             reason=f"venue announced {known_at:%Y-%m-%d %H:%M %Z}, too late for the "
-            f"{', '.join(lost)} reminder (less than {_span(schedule.late_venue_before)} ahead)",
+            f"{', '.join(lost)} reminder (less than {say_span(schedule.late_venue_before)} ahead)",
         )
     ]
 

@@ -23,7 +23,7 @@ from reminders.mail.templates import Templates
 from reminders.plan import skipped, upcoming
 from reminders.revisions import Revision
 from reminders.sending import Due, Inputs, identity, plan_now, schedule
-from reminders.settings import Settings, parse_duration
+from reminders.settings import Settings
 from reminders.store import ledger, queue, told
 from reminders.store.base import Database
 from reminders.store.bounces import bounce_counts
@@ -183,7 +183,7 @@ def preview_message(
     *,
     meeting_id: str,
     kind: str,
-    offset_text: str,
+    offset: timedelta,
     address: str | None,
     now: datetime | None,
 ) -> bytes:
@@ -196,10 +196,6 @@ def preview_message(
     if meeting is None:
         known = ", ".join(m.id for m in inputs.series)
         raise UsageError(f"no meeting {meeting_id!r} (known: {known})")
-    try:
-        offset = parse_duration(offset_text)
-    except ValueError as error:
-        raise UsageError(f"--offset: {error}") from None
     sequence = revisions[meeting.id].sequence if meeting.id in revisions else 0
     previous = None
     if kind in ("change", "cancel"):

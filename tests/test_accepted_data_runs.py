@@ -97,6 +97,6 @@ def test_what_check_accepts_every_command_runs(meetings: str) -> None:
             work.plan(config, moment, 30)
             work.send(config, moment, dry_run=True)
             work.send(config, moment)
-            work.preview(config, meeting.id, "3 days", None, None, moment)
+            work.preview(config, meeting.id, timedelta(days=3), None, None, moment)
             Daemon(config).tick(moment)
     work.status(config, datetime.now(UTC))

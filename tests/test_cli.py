@@ -103,6 +103,24 @@ def test_missing_meetings_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"{tmp_path / 'nope.toml'}: file not found"
 
 
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (("preview", "2011-02-23-worcester"), "--offset"),
+        (("simulate", "--from", "2011-02-20T00:00Z", "--to", "2011-02-21T00:00Z"), "--step"),
+    ],
+)
+def test_a_span_that_is_no_duration_is_a_usage_error(command: tuple[str, ...], option: str) -> None:
+    for text, complaint in (
+        ("banana", "is not a duration"),
+        ("0 days", "must be longer than zero"),
+    ):
+        result = run_cli(*command, option, text)
+        assert result.returncode == 2
+        assert f"Invalid value for '{option}': '{text}' {complaint}" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_import_of_the_seed_reproduces_the_bundled_meetings(tmp_path: Path) -> None:
     out = tmp_path / "imported.toml"
     result = run_cli("import", SEED, "--out", out)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from reminders.inputs.meetings import Meeting, Status
 from reminders.inputs.subscribers import Subscriber
 from reminders.kinds import offset_label
-from reminders.plan import Schedule, due, open_windows, skipped, windows
+from reminders.plan import Schedule, due, open_windows, say_span, skipped, windows
 from tests.conftest import NEW_YORK
 
 MEETING = Meeting(
@@ -109,3 +109,8 @@ def test_offset_labels_are_compact_and_stable() -> None:
         offset_label(timedelta(hours=2)),
         offset_label(timedelta(minutes=90)),
     ] == ["3d", "2h", "90m"]
+
+
+def test_a_span_is_said_in_its_largest_whole_unit() -> None:
+    spans = [timedelta(days=1), timedelta(hours=36), timedelta(minutes=90), timedelta(seconds=30)]
+    assert [say_span(s) for s in spans] == ["1 day", "36 hours", "90 minutes", "30 seconds"]

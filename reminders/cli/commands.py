@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from reminders.errors import DataError, Problem, ReminderError, UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series
 from reminders.report import PREVIEW_KINDS
-from reminders.settings import Settings, find_settings, load_settings
+from reminders.settings import Settings, find_settings, load_settings, parse_duration
 from reminders.store import open_state
 from reminders.store.base import StateError, is_server
 from reminders.terminal import meeting_rows, render_table
@@ -74,6 +74,23 @@ class _Instant(click.ParamType):  # type: ignore[type-arg]
 
 
 INSTANT = _Instant()
+
+
+class _Duration(click.ParamType):  # type: ignore[type-arg]
+    """A span as the settings file writes one: ``3 days``, ``1 hour``, ``90 minutes``."""
+
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as error:
+            self.fail(str(error))
+
+
+DURATION = _Duration()
 
 
 def moment_or_now(value: datetime | None) -> datetime:
@@ -218,7 +235,9 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
     show_default=True,
     help="Which message: a reminder, venue announced, change or cancellation notice.",
 )
-@click.option("--offset", default="3 days", show_default=True, help="Which reminder.")
+@click.option(
+    "--offset", type=DURATION, default="3 days", show_default=True, help="Which reminder."
+)
 @click.option("--to", "address", help="Render for this subscriber (or a sample person).")
 @click.option(
     "--out",
@@ -232,7 +251,7 @@ def preview(
     context: Context,
     meeting_id: str,
     kind: str,
-    offset: str,
+    offset: timedelta,
     address: str | None,
     out: Path | None,
     raw: bool,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 
-from reminders.cli.commands import INSTANT, Context, cli, pass_context
+from reminders.cli.commands import DURATION, INSTANT, Context, cli, pass_context
 from reminders.errors import UsageError
 from reminders.inputs.meetings_file import load_series
-from reminders.plan import skipped
+from reminders.plan import say_span, skipped
 from reminders.settings import Settings
 from reminders.store.base import describe
 
@@ -42,7 +42,9 @@ def run(context: Context, every: float | None, fresh_state: bool) -> None:
 @cli.command()
 @click.option("--from", "start", type=INSTANT, required=True, help="First moment (ISO).")
 @click.option("--to", "end", type=INSTANT, required=True, help="Last moment (ISO).")
-@click.option("--step", default="1 hour", show_default=True, help="Time between ticks.")
+@click.option(
+    "--step", type=DURATION, default="1 hour", show_default=True, help="Time between ticks."
+)
 @click.option(
     "--outbox",
     type=click.Path(path_type=Path, file_okay=False),
@@ -55,7 +57,12 @@ def run(context: Context, every: float | None, fresh_state: bool) -> None:
 )
 @pass_context
 def simulate(
-    context: Context, start: datetime, end: datetime, step: str, outbox: Path | None, live: bool
+    context: Context,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    outbox: Path | None,
+    live: bool,
 ) -> None:
     """Replay the daemon's tick over virtual time and print what went out when.
 
@@ -64,12 +71,7 @@ def simulate(
     """
     from reminders.daemon import simulate as run_simulation
     from reminders.sending import SendReport
-    from reminders.settings import parse_duration
 
-    try:
-        interval = parse_duration(step)
-    except ValueError as error:
-        raise UsageError(f"--step: {error}") from None
     if end < start:
         raise UsageError("--to must not be before --from")
     settings = context.settings()
@@ -94,8 +96,8 @@ def simulate(
             for what, n in tally.items():
                 totals[what] += n
 
-    click.echo(f"Replaying {start.isoformat()} to {end.isoformat()} every {step}:")
-    run_simulation(settings, start, end, interval, emit)
+    click.echo(f"Replaying {start.isoformat()} to {end.isoformat()} every {say_span(step)}:")
+    run_simulation(settings, start, end, step, emit)
     click.echo(
         f"total: {totals['sent']} sent, {totals['failed']} failed, {totals['retry']} retried"
     )

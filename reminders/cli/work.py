@@ -7,7 +7,7 @@ printing: tests and benchmarks call them as the command line does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from reminders.inputs.meetings_file import load_series
@@ -102,7 +102,7 @@ def status(settings: Settings, now: datetime) -> str:
 def preview(
     settings: Settings,
     meeting_id: str,
-    offset: str,
+    offset: timedelta,
     address: str | None,
     now: datetime | None,
     today: datetime,
@@ -121,7 +121,7 @@ def preview(
             revisions,
             meeting_id=meeting_id,
             kind=kind,
-            offset_text=offset,
+            offset=offset,
             address=address,
             now=now,
         )
