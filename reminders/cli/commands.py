@@ -1,8 +1,9 @@
 """The command line: parse arguments, call one core function, print its result.
 
 Every :class:`~reminders.errors.ReminderError` is shown here as a message on
-stderr with its exit code; no other module prints or exits. This is also the
-one place that reads the real clock: ``--now`` replaces it for replays.
+stderr with its exit code; no other module prints or exits. The command line is
+also where the real clock is read: ``--now`` replaces it for replays
+(:mod:`reminders.cli.options`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import click
 
 from reminders import __version__
 from reminders.cli import work
+from reminders.cli.options import DURATION, INSTANT, moment_or_now
 from reminders.errors import DataError, Problem, ReminderError, UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series
 from reminders.report import PREVIEW_KINDS
-from reminders.settings import Settings, find_settings, load_settings, parse_duration
+from reminders.settings import Settings, find_settings, load_settings
 from reminders.store import open_state
 from reminders.store.base import StateError, is_server
 from reminders.terminal import meeting_rows, render_table
@@ -54,48 +56,6 @@ class Context:
     def settings(self) -> Settings:
         cwd = Path.cwd()
         return load_settings(find_settings(self.config, cwd), cwd)
-
-
-class _Instant(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 date-time with an offset or a zone: ``2011-02-23T09:05-05:00``."""
-
-    name = "ISO-DATETIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, datetime):
-            return value
-        try:
-            parsed = datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO date-time such as 2011-02-23T09:05-05:00")
-        if parsed.tzinfo is None:
-            self.fail(f"{value!r} needs an offset or Z, such as 2011-02-23T09:05-05:00")
-        return parsed
-
-
-INSTANT = _Instant()
-
-
-class _Duration(click.ParamType):  # type: ignore[type-arg]
-    """A span as the settings file writes one: ``3 days``, ``1 hour``, ``90 minutes``."""
-
-    name = "DURATION"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, timedelta):
-            return value
-        try:
-            return parse_duration(str(value))
-        except ValueError as error:
-            self.fail(str(error))
-
-
-DURATION = _Duration()
-
-
-def moment_or_now(value: datetime | None) -> datetime:
-    """The moment a ``--now`` option named, or the clock's."""
-    return value if value is not None else datetime.now(UTC)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from reminders.cli.commands import INSTANT, Context, cli, moment_or_now, pass_context
+from reminders.cli.commands import Context, cli, pass_context
+from reminders.cli.options import INSTANT, moment_or_now
 from reminders.errors import UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from reminders.cli.commands import DURATION, INSTANT, Context, cli, pass_context
+from reminders.cli.commands import Context, cli, pass_context
+from reminders.cli.options import DURATION, INSTANT
 from reminders.errors import UsageError
 from reminders.inputs.meetings_file import load_series
 from reminders.plan import say_span, skipped
