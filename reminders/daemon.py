@@ -28,7 +28,7 @@ from typing import IO
 
 from reminders.errors import DataError, ReminderError
 from reminders.publish.site import BuildBusy, build, page_environments
-from reminders.returned import read_imap, read_maildir
+from reminders.returned import read_mailbox
 from reminders.revisions import Revision
 from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, prepare, send_due
 from reminders.settings import Settings
@@ -114,8 +114,8 @@ class Daemon:
                 stop=self.stop.is_set,
                 clock=clock,
             )
-            if self.settings.bounces.maildir is not None or self.settings.bounces.imap:
-                self._read_bounces(db, inputs, now)
+            if self.settings.bounces.mailbox is not None:
+                self._read_bounces(db, self.settings.bounces.mailbox, inputs, now)
         if report.due:
             log.info(
                 "tick: %d due, %d sent, %d failed, %d to retry",
@@ -126,13 +126,11 @@ class Daemon:
             )
         return report
 
-    def _read_bounces(self, db: Database, inputs: Inputs, now: datetime) -> None:
-        policy, domain = self.settings.bounces, inputs.series.domain
+    def _read_bounces(
+        self, db: Database, mailbox: Path | str, inputs: Inputs, now: datetime
+    ) -> None:
         try:
-            if policy.maildir is not None:
-                taken = read_maildir(db, policy.maildir, domain, policy, now)
-            else:
-                taken = read_imap(db, policy.imap, domain, policy, now)
+            taken = read_mailbox(db, mailbox, inputs.series.domain, self.settings.bounces, now)
         except (OSError, ReminderError) as error:
             log.error("bounce mailbox unreadable: %s", error)
             return

@@ -24,7 +24,7 @@ from reminders.settings import BounceSettings
 from reminders.store.base import Database
 from reminders.store.bounces import record_bounce
 
-__all__ = ["IMAP_PASSWORD_ENV", "Taken", "read_imap", "read_maildir", "take"]
+__all__ = ["IMAP_PASSWORD_ENV", "Taken", "read_imap", "read_mailbox", "read_maildir", "take"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,15 @@ def take(
     if not matched:
         taken.unmatched += 1
         log.info("a %s names no delivery of this list; left alone", report.kind)
+
+
+def read_mailbox(
+    db: Database, mailbox: Path | str, domain: str, policy: BounceSettings, now: datetime
+) -> Taken:
+    """Read a bounce mailbox: a Maildir (a path) or an IMAP folder (an ``imaps://`` URL)."""
+    if isinstance(mailbox, Path):
+        return read_maildir(db, mailbox, domain, policy, now)
+    return read_imap(db, mailbox, domain, policy, now)
 
 
 def read_maildir(

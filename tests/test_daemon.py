@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NEW_YORK, run_cli
+from tests.mail.test_returns import returned, sent_to
 from tests.support.mailsink import SinkServer
 
 CALENDAR = """\
@@ -123,6 +125,26 @@ def test_reminder_arrives_once_sigterm_exits_0_and_restart_sends_nothing(
     time.sleep(3)
     assert again.stop() == 0
     assert len(smtp.sink.received) == 3
+
+
+def test_each_tick_reads_the_bounce_mailbox_the_settings_name(
+    daemon_home: Path, smtp: SinkServer, start_daemon: Callable[..., Daemon]
+) -> None:
+    settings = daemon_home / "reminders.toml"
+    settings.write_text(settings.read_text() + '[bounces]\nmaildir = "bounces"\n')
+    box = mailbox.Maildir(daemon_home / "bounces", create=True)
+    (daemon_home / "meetings.toml").write_text(
+        CALENDAR + meeting("soon", "Lowell", timedelta(minutes=5))
+    )
+    subscribers(daemon_home, 2)
+    daemon = start_daemon()
+    wait_for(lambda: len(smtp.sink.received) == 2)
+    gone = "person0000@example.org"
+    box.add(returned("postfix-hard.eml", sent_to(daemon_home, gone), gone))
+    wait_for(lambda: "bounces: 1 read, 1 addresses suppressed" in daemon.text())
+    assert daemon.stop() == 0
+    assert "p***@example.org  bounced" in run_cli("suppressions", cwd=daemon_home).stdout
+    assert gone not in daemon.text()
 
 
 def test_sigterm_mid_batch_records_the_message_in_flight_before_it_says_stopped(

@@ -16,7 +16,7 @@ from reminders.errors import UsageError
 from reminders.files import write_atomically
 from reminders.inputs.meetings_file import load_series
 from reminders.privacy import mask
-from reminders.returned import Taken, read_imap, read_maildir, take
+from reminders.returned import Taken, read_mailbox, take
 from reminders.store import open_state
 from reminders.store.base import StateError
 from reminders.store.ledger import suppressions as listed
@@ -68,18 +68,12 @@ def bounce(context: Context) -> None:
 def bounces(context: Context, maildir: Path | None, imap: str | None, now: datetime | None) -> None:
     """Read the new messages of a bounce mailbox (Maildir or IMAP), each once."""
     settings = context.settings()
-    imap = imap or settings.bounces.imap or None
-    folder = maildir or (None if imap else settings.bounces.maildir)
-    if folder is None and imap is None:
+    mailbox = maildir or imap or settings.bounces.mailbox
+    if mailbox is None:
         raise UsageError("name the bounce mailbox: --maildir PATH, --imap URL, or [bounces]")
-    moment = moment_or_now(now)
     domain = load_series(settings.meetings).domain
     with open_state(settings.state) as db:
-        if folder is not None:
-            taken = read_maildir(db, folder, domain, settings.bounces, moment)
-        else:
-            assert imap is not None
-            taken = read_imap(db, imap, domain, settings.bounces, moment)
+        taken = read_mailbox(db, mailbox, domain, settings.bounces, moment_or_now(now))
     click.echo(_summary(taken))
 
 

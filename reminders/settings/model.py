@@ -85,6 +85,11 @@ class BounceSettings:
     hard: int
     soft: int
 
+    @property
+    def mailbox(self) -> Path | str | None:
+        """The mailbox to read: the Maildir when one is named, else the IMAP folder, else none."""
+        return self.maildir or self.imap or None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueSettings:

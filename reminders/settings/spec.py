@@ -121,7 +121,7 @@ SETTINGS = (
         read_optional_string,
         "",
         "imaps://user@host/folder the daemon reads bounces from (password in "
-        "$REMINDERS_IMAP_PASSWORD); empty: none.",
+        "$REMINDERS_IMAP_PASSWORD) when no maildir is set; empty: none.",
     ),
     Entry("bounces", "hard", read_positive, 1, "Permanent failures before an address is dropped."),
     Entry(

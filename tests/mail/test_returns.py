@@ -147,6 +147,20 @@ def test_a_bounce_mailbox_is_read_once(workspace: Path) -> None:
     assert len(list((folder / "cur").iterdir())) == 2
 
 
+def test_the_command_reads_the_mailbox_the_daemon_would(workspace: Path) -> None:
+    settings = workspace / "reminders.toml"
+    settings.write_text(
+        settings.read_text()
+        + '[bounces]\nmaildir = "bounces"\nimap = "imaps://list@127.0.0.1:1/Bounces"\n'
+    )
+    assert run_cli("send", "--now", SEND_AT, cwd=workspace).returncode == 0
+    box = mailbox.Maildir(workspace / "bounces", create=True)
+    box.add(returned("postfix-hard.eml", sent_to(workspace, SAM)))
+    result = run_cli("bounces", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "read 1: 1 hard" in result.stdout
+
+
 def test_a_replayed_moment_must_say_its_zone(workspace: Path) -> None:
     folder = workspace / "bounces"
     mailbox.Maildir(folder, create=True)
