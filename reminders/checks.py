@@ -29,6 +29,7 @@ SAMPLE_LINKS = PersonalLinks(
     unsubscribe="https://example.org/u",
     preferences="https://example.org/p",
     mailto="mailto:x@example.org",
+    rsvp="sample-token",
 )
 # Each template family, and whether its context carries a previous state.
 SAMPLE_KINDS = (("reminder", False), ("venue", False), ("change", True), ("cancelled", True))

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from reminders.attendance import public_phrase
 from reminders.errors import DataError, ReminderError
 from reminders.publish.site import BuildBusy, build, page_environments
 from reminders.returned import read_mailbox
@@ -33,8 +34,10 @@ from reminders.revisions import Revision
 from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, prepare, send_due
 from reminders.settings import Settings
 from reminders.store import open_state
+from reminders.store.attendance import forget_ended, tallies
 from reminders.store.base import Database, describe, is_server
 from reminders.store.lineage import check_lineage, mark, marker_for
+from reminders.summary import send_summary
 
 __all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
 
@@ -69,6 +72,7 @@ class Daemon:
         self.stamps: tuple[_Stamp | None, _Stamp | None] | None = None
         self.built: Inputs | None = None
         self.revisions: Mapping[str, Revision] = {}
+        self.crowd: dict[str, tuple[str, int] | None] = {}  # the public counts last built
         self.envs = page_environments(settings.templates, settings.locale, settings.allow_drafts)
 
     def reload(self) -> Inputs | None:
@@ -116,6 +120,7 @@ class Daemon:
             )
             if self.settings.bounces.mailbox is not None:
                 self._read_bounces(db, self.settings.bounces.mailbox, inputs, now)
+            self._attendance(db, inputs, now, clock)
         if report.due:
             log.info(
                 "tick: %d due, %d sent, %d failed, %d to retry",
@@ -137,6 +142,19 @@ class Daemon:
         if taken.read:
             log.info("bounces: %d read, %d addresses suppressed", taken.read, taken.suppressed)
 
+    def _attendance(
+        self, db: Database, inputs: Inputs, now: datetime, clock: Callable[[], datetime]
+    ) -> None:
+        """Forget the answers of ended meetings, tell the organizers, refresh public counts."""
+        if forgotten := forget_ended(db, now, {m.id: m.end for m in inputs.series}):
+            log.info("attendance: %d answers of ended meetings forgotten, counts kept", forgotten)
+        send_summary(db, self.settings, inputs.series, now)
+        if self.settings.attendance.public:
+            crowd = {key: public_phrase(t.expected) for key, t in tallies(db).items()}
+            if crowd != self.crowd:
+                self.crowd = crowd
+                self._rebuild(db, inputs, now, clock)
+
     def _rebuild(
         self, db: Database, inputs: Inputs, now: datetime, clock: Callable[[], datetime]
     ) -> None:
@@ -150,6 +168,7 @@ class Daemon:
                 folder=settings.public,
                 now=now,
                 clock=clock,
+                public_counts=settings.attendance.public,
             )
         except BuildBusy:
             # Another daemon is at it; send with the revisions it stores, and build next tick.

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from reminders.attendance import Tally
 from reminders.errors import UsageError
 from reminders.inputs.meetings import Meeting, Snapshot, Status
 from reminders.inputs.subscribers import Subscriber
@@ -25,6 +26,7 @@ from reminders.revisions import Revision
 from reminders.sending import Due, Inputs, identity, plan_now, schedule
 from reminders.settings import Settings
 from reminders.store import ledger, queue, told
+from reminders.store.attendance import tallies
 from reminders.store.base import Database
 from reminders.store.bounces import bounce_counts
 from reminders.store.confirmations import confirmation_counts
@@ -32,7 +34,7 @@ from reminders.store.secret import load_secret
 from reminders.store.signups import merge, web_subscribers
 from reminders.terminal import render_table
 
-__all__ = ["plan_report", "preview_message", "status_report"]
+__all__ = ["attendance_table", "plan_report", "preview_message", "status_report"]
 
 
 def _people(db: Database, inputs: Inputs, work: Due) -> list[Subscriber]:
@@ -168,8 +170,44 @@ def status_report(
         "",
         f"Sign-up confirmations: {waiting['pending']} pending, "
         f"{waiting['failed']} refused for good",
+        "",
+        "Answers (counts only; nobody's answer is listed):",
+        render_table(*attendance_table(inputs.series, tallies(db))),
     ]
     return "\n".join(lines)
+
+
+ATTENDANCE_HEADER = (
+    "Meeting",
+    "Yes",
+    "Maybe",
+    "No",
+    "Guests",
+    "Expected",
+    "At most",
+    "Childcare",
+    "Wheelchair",
+    "Interpretation",
+)
+
+
+def attendance_table(
+    meetings: Iterable[Meeting], counts: Mapping[str, Tally]
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Per meeting: the answers and what the people coming need, as table rows.
+
+    Expected is the "yes" answers with their guests; at most adds the "maybe"
+    answers with theirs. Needs count "yes" and "maybe" answers (interpretation:
+    parties asking for each language; childcare: children).
+    """
+    rows = []
+    for meeting in meetings:
+        t = counts.get(meeting.id, Tally())
+        languages = ", ".join(f"{tag} {n}" for tag, n in t.interpretation.items())
+        guests = t.guests + t.maybe_guests
+        numbers = (t.yes, t.maybe, t.no, guests, t.expected, t.most, t.children, t.wheelchair)
+        rows.append((meeting.id, *map(str, numbers), languages or "-"))
+    return ATTENDANCE_HEADER, rows
 
 
 PREVIEW_KINDS = ("reminder", "venue", "change", "cancel")

@@ -15,10 +15,11 @@ here, with the inputs and the revisions it has already brought up to date.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from reminders.attendance import Reply, answering
 from reminders.errors import ReminderError
 from reminders.inputs.meetings import Series
 from reminders.inputs.meetings_file import load_series
@@ -36,7 +37,7 @@ from reminders.publish.site import current_revisions
 from reminders.revisions import Revision
 from reminders.sender import Sender
 from reminders.settings import Settings
-from reminders.store import ledger, queue, told
+from reminders.store import attendance, ledger, queue, told
 from reminders.store.base import Database, StateError
 from reminders.store.claims import Claims, alive
 from reminders.store.secret import load_secret
@@ -156,11 +157,12 @@ def plan_now(
     known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
     windows = open_windows(inputs.series, schedule(settings), now, known)
     changed = changed_meetings(inputs.series, told.told_states(db), watches, audience, now)
-    if not windows and not changed:
+    if not windows and not changed and not _coming_windows(inputs.series, settings, now):
         # Nothing open, nothing changed: the common tick does no work per subscriber.
         return Due(windows={}, deliveries=[], people={})
     people = merge(inputs.subscribers, web_subscribers(db))
-    kinds = [(w.meeting.id, w.kind) for w in windows]
+    extra = _coming_windows(inputs.series, settings, now)
+    kinds = [(w.meeting.id, w.kind) for w in [*windows, *extra]]
     kinds += [(m.id, notice_kind(m, sequences[m.id])) for m in changed if m.id in sequences]
     finished = ledger.finished(db, kinds, now)
     venue_windows = [w.meeting.id for w in windows if w.kind.family is Family.VENUE]
@@ -179,12 +181,51 @@ def plan_now(
         finished=finished,
         suppressed=suppressed,
     )
+    coming = _answers_heard(db, windows, extra, people, finished)
     reminders = due(windows, people, finished, suppressed)
+    reminders += [d for w in extra for d in due([w], coming[w], finished, suppressed)]
     return Due(
-        windows={(w.meeting.id, w.kind): w for w in windows},
+        windows={(w.meeting.id, w.kind): w for w in [*windows, *extra]},
         deliveries=notices + reminders,
         people={person.key: person for person in people},
     )
+
+
+def _coming_windows(series: Series, settings: Settings, now: datetime) -> list[Window]:
+    """The day-of windows open now, whose reminder goes only to people coming."""
+    if settings.attendance.day_of is None:
+        return []
+    day_of = Schedule(offsets=(settings.attendance.day_of,), send_time=settings.reminders.send_time)
+    return open_windows(series, day_of, now)
+
+
+def _answers_heard(
+    db: Database,
+    windows: Sequence[Window],
+    extra: Sequence[Window],
+    people: Sequence[Subscriber],
+    finished: dict[tuple[str, str], set[str]],
+) -> dict[Window, list[Subscriber]]:
+    """Honour the answers: "no" ends a meeting's reminders; day-of ones go to "yes" only.
+
+    Marks the people who declined as done with each reminder window (notices
+    still reach them: a new time may change their answer), and returns the
+    audience of each day-of window.
+    """
+    declined = attendance.responders(db, {w.meeting.id for w in windows}, Reply.NO)
+    coming = attendance.responders(db, {w.meeting.id for w in extra}, Reply.YES)
+    if not declined and not coming:
+        return {w: [] for w in extra}
+    keys = load_secret(db).keys
+    for window in windows:
+        if window.meeting.id in declined:
+            done = finished.setdefault((window.meeting.id, window.kind), set())
+            done.update(answering(people, window.meeting.id, declined[window.meeting.id], keys))
+    audiences = {}
+    for window in extra:
+        yes = answering(people, window.meeting.id, coming.get(window.meeting.id, set()), keys)
+        audiences[window] = [p for p in people if p.key in yes]
+    return audiences
 
 
 def send_due(

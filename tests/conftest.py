@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ SLOW_MODULES = (
     "test_shared_state.py",
     "test_signup.py",
     "test_web.py",
+    "test_answers.py",
     "test_nginx.py",
     "test_survival.py",
     "test_deploy.py",
@@ -180,21 +182,21 @@ class WebApp:
         return f"http://127.0.0.1:{self.port}/"
 
 
-@pytest.fixture
-def web_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
-    """The web application as a real subprocess, sending through the test SMTP server."""
+@contextmanager
+def serving(home: Path, smtp: SinkServer, *options: str) -> Iterator[WebApp]:
+    """`reminders serve` as a real subprocess for ``home``, sending through ``smtp``."""
     port = free_port()
-    settings = mail_workspace / "reminders.toml"
+    settings = home / "reminders.toml"
     settings.write_text(
         settings.read_text().replace(
             'base_url = "https://example.org/meetings/"', f'base_url = "http://127.0.0.1:{port}/"'
         )
         + '\n[languages]\nallow_drafts = ["es", "ar"]\n'
     )
-    assert run_cli("build", "--now", "2011-02-15T12:00Z", cwd=mail_workspace).returncode == 0
+    assert run_cli("build", "--now", "2011-02-15T12:00Z", cwd=home).returncode == 0
     process = subprocess.Popen(
-        [sys.executable, "-m", "reminders", "serve", "--port", str(port)],
-        cwd=mail_workspace,
+        [sys.executable, "-m", "reminders", "serve", "--port", str(port), *options],
+        cwd=home,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -202,8 +204,26 @@ def web_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
     started = [process.stderr.readline() for _ in range(2)]
     assert any(line.startswith("serving") for line in started), started
     try:
-        yield WebApp(home=mail_workspace, port=port, smtp=smtp)
+        yield WebApp(home=home, port=port, smtp=smtp)
     finally:
         process.terminate()
         _, log = process.communicate(timeout=10)
     assert full_addresses(log) == [], "the server logged a full address"
+
+
+@pytest.fixture
+def web_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
+    """The web application as a real subprocess, sending through the test SMTP server."""
+    with serving(mail_workspace, smtp) as app:
+        yield app
+
+
+# The moment the replayed web application sees: the Worcester reminders have gone out.
+REPLAY = "2011-02-23T10:00-05:00"
+
+
+@pytest.fixture
+def replay_app(mail_workspace: Path, smtp: SinkServer) -> Iterator[WebApp]:
+    """The web application seeing :data:`REPLAY` as now, so 2011's meetings are ahead."""
+    with serving(mail_workspace, smtp, "--now", REPLAY) as app:
+        yield app

@@ -164,7 +164,7 @@ def test_sigterm_mid_batch_records_the_message_in_flight_before_it_says_stopped(
     assert log.rstrip().endswith("INFO reminders.daemon: daemon stopped")
     # Every message the server took is in the ledger: a restart sends only the others.
     status = run_cli("status", cwd=daemon_home)
-    [row] = [line for line in status.stdout.splitlines() if line.startswith("soon")]
+    row = next(line for line in status.stdout.splitlines() if line.startswith("soon"))
     assert row.split()[1] == str(delivered)
 
 

@@ -320,6 +320,8 @@ def test_status_counts_the_suppressed_even_when_nothing_is_due(workspace: Path) 
     assert run_cli("unsubscribe", "ana@example.org", cwd=workspace).returncode == 0
     quiet = run_cli("status", "--now", "2011-02-16T12:00-05:00", cwd=workspace)
     assert quiet.returncode == 0, quiet.stderr
-    [row] = [line for line in quiet.stdout.splitlines() if line.startswith("2011-02-26-worcester")]
+    row = next(
+        line for line in quiet.stdout.splitlines() if line.startswith("2011-02-26-worcester")
+    )
     assert row.split()[-1] == "1"  # Ana, who wanted Worcester, is suppressed
     assert "ana@example.org" not in quiet.stdout

@@ -3,12 +3,13 @@
 A unit of work opens the state store once and hands it down; nothing below
 the command line, the daemon and the web application opens it. ``services``
 holds the long-running commands, ``importing`` the announcement reader's and
-``starting`` the one that starts a new series, ``returns`` those for bounces.
+``starting`` the one that starts a new series, ``returns`` those for bounces,
+``attendance`` the one that counts answers.
 """
 
 from __future__ import annotations
 
-from reminders.cli import importing, returns, services, starting
+from reminders.cli import attendance, importing, returns, services, starting
 from reminders.cli.commands import cli, main
 
-__all__ = ["cli", "importing", "main", "returns", "services", "starting"]
+__all__ = ["attendance", "cli", "importing", "main", "returns", "services", "starting"]

@@ -43,6 +43,7 @@ def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildRe
             envs=envs,
             folder=out or settings.public,
             now=now,
+            public_counts=settings.attendance.public,
         )
         observe_venues(db, series, now)
         mark(db, marker_for(settings.public))

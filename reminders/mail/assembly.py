@@ -20,12 +20,13 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote
 
+from reminders.attendance import answer_id
 from reminders.inputs.meetings import Meeting
 from reminders.inputs.subscribers import Subscriber
 from reminders.inputs.text import HEADER_BREAKING
 from reminders.mail.context import PersonalLinks
 from reminders.mail.templates import Letter
-from reminders.tokens import Secret, make_token, stable_id
+from reminders.tokens import Secret, make_token, sign, stable_id
 
 __all__ = [
     "LINE_LENGTH",
@@ -33,6 +34,7 @@ __all__ = [
     "Identity",
     "compose",
     "compose_confirmation",
+    "compose_summary",
     "header_safe",
     "message_id",
     "personal_links",
@@ -100,17 +102,26 @@ class Identity:
 PREFERENCES_FOR = timedelta(days=30)
 
 
-def personal_links(identity: Identity, address: str, now: datetime) -> PersonalLinks:
+def personal_links(
+    identity: Identity, address: str, now: datetime, meeting: Meeting | None = None
+) -> PersonalLinks:
     """The one-click unsubscribe URL, the preferences URL and the mailto: fallback.
 
-    Leaving works for ever; the preferences link expires :data:`PREFERENCES_FOR` after ``now``.
+    Leaving works for ever; the preferences link expires :data:`PREFERENCES_FOR` after
+    ``now``. With a ``meeting``, also the token of the person's answer links for it,
+    bound to that meeting and valid until it ends.
     """
     leave = make_token(identity.secret, address, "unsubscribe")
     prefs = make_token(identity.secret, address, "preferences", now + PREFERENCES_FOR)
+    rsvp = ""
+    if meeting is not None:
+        ident = answer_id(identity.secret.current, meeting.id, address)
+        rsvp = quote(sign(identity.secret, f"{ident}:{meeting.id}", "rsvp", meeting.end))
     return PersonalLinks(
         unsubscribe=f"{identity.base_url}unsubscribe?token={quote(leave)}",
         preferences=f"{identity.base_url}preferences?token={quote(prefs)}",
         mailto=f"mailto:{identity.sender.addr_spec}?subject={quote('unsubscribe ' + leave)}",
+        rsvp=rsvp,
     )
 
 
@@ -133,17 +144,34 @@ def _addressed(
     return message
 
 
-def compose_confirmation(
-    letter: Letter, *, identity: Identity, subscriber: Subscriber, signup_id: str, now: datetime
+def _standalone(
+    letter: Letter, identity: Identity, person: Subscriber, mid: str, now: datetime
 ) -> EmailMessage:
-    """Build a sign-up confirmation: text and HTML, no list headers (not on the list yet)."""
-    message = _addressed(letter, identity, subscriber, now)
-    message["Message-ID"] = message_id(identity, "signup", signup_id, subscriber.email)
+    """A message that is not of the list (no list headers): text and HTML."""
+    message = _addressed(letter, identity, person, now)
+    message["Message-ID"] = mid
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(letter.text, cte="quoted-printable")
     message.add_alternative(letter.html, subtype="html", cte="quoted-printable")
     message["Content-Language"] = letter.language  # after set_content, which clears Content-*
     return message
+
+
+def compose_confirmation(
+    letter: Letter, *, identity: Identity, subscriber: Subscriber, signup_id: str, now: datetime
+) -> EmailMessage:
+    """Build a sign-up confirmation (not on the list yet, so no list headers)."""
+    mid = message_id(identity, "signup", signup_id, subscriber.email)
+    return _standalone(letter, identity, subscriber, mid, now)
+
+
+def compose_summary(
+    letter: Letter, *, identity: Identity, to: Address, day: str, now: datetime
+) -> EmailMessage:
+    """Build the organizers' daily attendance summary, one Message-ID per day."""
+    organizers = Subscriber(email=to.addr_spec, name=to.display_name)
+    mid = message_id(identity, "attendance", day, to.addr_spec)
+    return _standalone(letter, identity, organizers, mid, now)
 
 
 def compose(
@@ -157,7 +185,7 @@ def compose(
     now: datetime,
 ) -> EmailMessage:
     """Build the message: multipart/mixed of text+HTML alternatives and the .ics."""
-    links = personal_links(identity, subscriber.email, now)
+    links = personal_links(identity, subscriber.email, now, meeting)
     message = _addressed(letter, identity, subscriber, now)
     message["Message-ID"] = message_id(identity, meeting.id, kind, subscriber.email)
     message["List-Id"] = identity.list_id

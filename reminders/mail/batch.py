@@ -71,7 +71,7 @@ class Batch:
         self, meeting: Meeting, kind: Kind, person: Subscriber, previous: Snapshot | None = None
     ) -> tuple[bytes, str]:
         """One person's message (CRLF bytes) and its Message-ID."""
-        links = personal_links(self.identity, person.email, self.now)
+        links = personal_links(self.identity, person.email, self.now, meeting)
         letter = self._letter(meeting, kind, person, links, previous)
         return self._message(meeting, kind, letter.language).render(letter, person, links)
 

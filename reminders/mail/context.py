@@ -50,6 +50,7 @@ class PersonalLinks:
     unsubscribe: str
     preferences: str
     mailto: str
+    rsvp: str = ""  # the token of the person's answer links for the meeting, if it has them
 
 
 def _meeting_context(meeting: Meeting, language: str, gettext: Gettext) -> dict[str, Any]:
@@ -162,4 +163,15 @@ def message_context(
         "changes": _changes_context(previous, meeting, language, gettext) if previous else [],
         "links": {**base["links"], "preferences": personal.preferences},
         "unsubscribe_url": personal.unsubscribe,
+        "rsvp": _answer_links(options.base_url, meeting, personal.rsvp),
+    }
+
+
+def _answer_links(base_url: str, meeting: Meeting, token: str) -> dict[str, str]:
+    """The "I'll come", "Maybe" and "I can't come" links (none for a cancelled meeting)."""
+    if not token or meeting.cancelled:
+        return {}
+    return {
+        answer: f"{base_url}rsvp/{meeting.id}/{answer}?token={token}"
+        for answer in ("yes", "maybe", "no")
     }

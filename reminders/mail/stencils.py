@@ -53,6 +53,7 @@ LINK_MARKS = PersonalLinks(
     unsubscribe="\ue000unsubscribe\ue001",
     preferences="\ue000preferences\ue001",
     mailto="\ue000mailto\ue001",
+    rsvp="\ue000rsvp\ue001",
 )
 
 
@@ -62,6 +63,7 @@ def fill(stencil: Letter, name: str, links: PersonalLinks) -> Letter:
         NAME_MARK: name,
         LINK_MARKS.unsubscribe: links.unsubscribe,
         LINK_MARKS.preferences: links.preferences,
+        LINK_MARKS.rsvp: links.rsvp,
     }
 
     def put(text: str, escape_html: bool) -> str:
@@ -144,7 +146,7 @@ class MessageStencil:
 
         ``links`` are the person's links when the caller has made them already.
         """
-        links = links or personal_links(self.identity, person.email, self.now)
+        links = links or personal_links(self.identity, person.email, self.now, self.meeting)
         mid = self._message_id(person.email)
         unsubscribe = f"List-Unsubscribe: <{links.unsubscribe}>,\r\n <{links.mailto}>\r\n"
         personal = (

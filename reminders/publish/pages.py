@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from reminders.attendance import public_phrase
 from reminders.i18n.environments import environment
 from reminders.i18n.languages import ENGLISH, LANGUAGES, TBD_LOCATION, Language, Locales
 from reminders.i18n.phrasing import day_phrase, time_range_phrase, zone_phrase
@@ -100,17 +101,25 @@ def landing_page(
     signup: Mapping[str, Any] | None = None,
     base_path: str = "",
     switch: Sequence[tuple[str, str, str]] = (),
+    crowd: Mapping[str, int] | None = None,
 ) -> str:
     """Render the landing page: the meetings ahead, the ways to subscribe, the past ones.
 
     Meetings that ended before ``now`` have their own section, without add
     links. The static ``index.html`` links to the sign-up page; the web
     application passes ``signup`` (a CSRF token, the languages) to show the form.
+    ``crowd`` (given when ``[attendance] public`` is on) holds how many people
+    each meeting expects; the page says it only as a range.
     """
     language: Language = env.globals["language"]  # type: ignore[assignment]
     gettext: Callable[[str], str] = env.globals["translate"]  # type: ignore[assignment]
     url = feed_url(options.base_url)
+    said = {}
+    for meeting_id, count in (crowd or {}).items():
+        if phrase := public_phrase(count):
+            said[meeting_id] = gettext(phrase[0]) % {"count": phrase[1]}
     return env.get_template("index.html.j2").render(
+        crowd=said,
         signup=signup,
         base_path=base_path,
         switch=list(switch),

@@ -26,6 +26,7 @@ from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, ser
 from reminders.publish.links import city_feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
+from reminders.store.attendance import tallies
 from reminders.store.base import Database, holder, stamp
 
 __all__ = [
@@ -70,12 +71,14 @@ def site_files(
     options: FeedOptions,
     envs: Mapping[str, Environment],
     now: datetime,
+    crowd: Mapping[str, int] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the public folder, by path relative to it.
 
     ``envs`` maps each usable language (English first) to its page environment:
     each gets a landing page (``index.html``, ``index.<lang>.html``) and a feed
-    (``meetings.ics``, ``meetings.<lang>.ics``) with the same UIDs.
+    (``meetings.ics``, ``meetings.<lang>.ics``) with the same UIDs. ``crowd``:
+    see :func:`landing_page` (the feeds never carry counts).
     """
     files = {"meetings.ics": series_feed(series, revisions, options)}
     for meeting in series:
@@ -95,7 +98,7 @@ def site_files(
     try:
         for tag, env in envs.items():
             page = "index.html" if tag == "en" else f"index.{tag}.html"
-            html = landing_page(env, series, options, now, switch=switch)
+            html = landing_page(env, series, options, now, switch=switch, crowd=crowd)
             files[page] = html.encode("utf-8")
             if tag != "en":
                 translate = env.globals["translate"]
@@ -198,19 +201,22 @@ def build(
     folder: Path,
     now: datetime,
     clock: Callable[[], datetime] = _real_time,
+    public_counts: bool = False,
 ) -> BuildResult:
     """Rebuild the public folder from the series, bumping changed events.
 
     ``envs`` are the page environments of the usable languages (see
     :func:`page_environments`). The lease that keeps builders apart runs on
     ``clock`` (the real time), not on ``now``, which may be a moment replayed
-    from the past.
+    from the past. With ``public_counts``, the landing pages say roughly how
+    many people plan to come.
     """
+    crowd = {key: tally.expected for key, tally in tallies(db).items()} if public_counts else None
     with _building(db, clock):
         # Revisions are stored before files are written: a crash in between rewrites the
         # same bytes next time, never a lower SEQUENCE.
         revisions, revised = current_revisions(db, series, options, now)
-        files = site_files(series, revisions, options, envs, now)
+        files = site_files(series, revisions, options, envs, now, crowd)
         written, removed = publish(files, folder)
     return BuildResult(
         folder=folder,

@@ -8,6 +8,7 @@ need, never the whole :class:`Settings`.
 from __future__ import annotations
 
 from reminders.settings.model import (
+    AttendanceSettings,
     BounceSettings,
     FeedSettings,
     MailSettings,
@@ -23,6 +24,7 @@ from reminders.settings.spec import SETTINGS
 
 __all__ = [
     "SETTINGS",
+    "AttendanceSettings",
     "BounceSettings",
     "FeedSettings",
     "MailSettings",

@@ -29,6 +29,7 @@ from reminders.settings.spec import SECTIONS, SETTINGS
 from reminders.store.base import is_server
 
 __all__ = [
+    "AttendanceSettings",
     "BounceSettings",
     "FeedSettings",
     "MailSettings",
@@ -108,6 +109,16 @@ class NoticeSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AttendanceSettings:
+    """``[attendance]``: who hears the counts, the day-of reminder, what the public sees."""
+
+    notify: Address | None
+    language: str
+    day_of: timedelta | None
+    public: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Validated operator settings, each section typed, every path made absolute."""
 
@@ -126,6 +137,7 @@ class Settings:
     queue: QueueSettings
     notices: NoticeSettings
     bounces: BounceSettings
+    attendance: AttendanceSettings
     trusted_proxies: int
     allow_drafts: tuple[str, ...]
 
@@ -188,6 +200,12 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
         notices=NoticeSettings(
             audience=values[("notices", "audience")],
             late_venue_before=values[("notices", "late_venue_before")],
+        ),
+        attendance=AttendanceSettings(
+            notify=values[("attendance", "notify")],
+            language=values[("attendance", "language")],
+            day_of=values[("attendance", "day_of")],
+            public=values[("attendance", "public")],
         ),
         trusted_proxies=values[("web", "trusted_proxies")],
         allow_drafts=values[("languages", "allow_drafts")],

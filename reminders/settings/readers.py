@@ -27,9 +27,11 @@ __all__ = [
     "read_base_url",
     "read_choice",
     "read_clock",
+    "read_flag",
     "read_iso_duration",
     "read_offsets",
     "read_optional_address",
+    "read_optional_duration",
     "read_optional_positive",
     "read_optional_string",
     "read_path",
@@ -59,6 +61,17 @@ def parse_duration(text: str) -> timedelta:
     if amount <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
     return timedelta(**{unit: amount})
+
+
+def read_optional_duration(text: Any) -> timedelta | None:
+    """A duration, or None for the empty string (the feature is off)."""
+    return parse_duration(text) if read_optional_string(text) else None
+
+
+def read_flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
 
 
 def read_iso_duration(text: Any) -> timedelta:

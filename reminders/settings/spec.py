@@ -16,9 +16,11 @@ from reminders.settings.readers import (
     read_base_url,
     read_choice,
     read_clock,
+    read_flag,
     read_iso_duration,
     read_offsets,
     read_optional_address,
+    read_optional_duration,
     read_optional_positive,
     read_optional_string,
     read_path,
@@ -30,6 +32,10 @@ from reminders.settings.readers import (
 )
 
 __all__ = ["SECTIONS", "SETTINGS", "Entry"]
+
+
+def read_tags_one(value: Any) -> str:
+    return read_tags([value])[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +171,35 @@ SETTINGS = (
         "1 day",
         "A venue announced after its reminder window still gets a reminder if the meeting "
         "is at least this far off.",
+    ),
+    Entry(
+        "attendance",
+        "notify",
+        read_optional_address,
+        "",
+        "Who gets a daily summary of the answers in the week before each meeting; empty: nobody.",
+    ),
+    Entry(
+        "attendance",
+        "language",
+        read_tags_one,
+        "en",
+        "The language of the daily summary (a usable one, else English).",
+    ),
+    Entry(
+        "attendance",
+        "day_of",
+        read_optional_duration,
+        "",
+        "An extra reminder this long before the start, only to people who said they "
+        "will come; empty: none.",
+    ),
+    Entry(
+        "attendance",
+        "public",
+        read_flag,
+        False,
+        "Show on the landing page roughly how many people plan to come (never a number below 5).",
     ),
 )
 

@@ -200,6 +200,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX subscriber_ident ON subscriber (ident);
         """,
     ),
+    _portable(
+        "attendance: answers under opaque ids until the meeting ends, then only counts",
+        """
+        CREATE TABLE attendance_answer (
+            answer_id      TEXT PRIMARY KEY,
+            meeting_id     TEXT NOT NULL,
+            response       TEXT NOT NULL CHECK (response IN ('yes', 'maybe', 'no')),
+            guests         INTEGER NOT NULL,
+            interpretation TEXT NOT NULL,
+            children       INTEGER NOT NULL,
+            wheelchair     INTEGER NOT NULL,
+            forget_after   TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX attendance_answer_meeting ON attendance_answer (meeting_id);
+        CREATE TABLE attendance_total (
+            meeting_id TEXT NOT NULL,
+            measure    TEXT NOT NULL,
+            amount     INTEGER NOT NULL,
+            PRIMARY KEY (meeting_id, measure)
+        ) WITHOUT ROWID;
+        CREATE TABLE attendance_summary (
+            day      TEXT PRIMARY KEY,
+            measures TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

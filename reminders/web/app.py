@@ -58,6 +58,7 @@ class Site:
         )
         self.base_path = urlsplit(settings.base_url).path or "/"
         self.limiter = RateLimit(signups, 600)
+        self.answers_limit = RateLimit(signups * 2, 600)  # answers from the landing page
         self.csrf = Csrf(secret, settings.base_url)
         self.lock = threading.Lock()
         self.cached: tuple[tuple[float, ...], Series, tuple[Subscriber, ...]] | None = None
@@ -137,6 +138,7 @@ def create_app(
     signups_per_client: int = 5,
 ) -> Flask:
     """The web application for ``settings``."""
+    from reminders.web.answers import answers
     from reminders.web.views import views
 
     app = Flask(__name__, static_folder=None)
@@ -147,6 +149,7 @@ def create_app(
     app.extensions["reminders"] = Site(settings, secret, clock, signups_per_client)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_store)
+    app.register_blueprint(answers)
     app.register_blueprint(views)
     return app
 

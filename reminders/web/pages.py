@@ -19,11 +19,13 @@ from reminders.i18n.languages import LANGUAGES, N_
 from reminders.inputs.meetings import Series
 from reminders.inputs.subscribers import Subscriber, parse_address
 from reminders.publish.pages import language_switch
-from reminders.web.app import site
+from reminders.store.attendance import tallies
+from reminders.web.app import site, store
 from reminders.web.guards import same_origin
 
 __all__ = [
     "HTML",
+    "crowd",
     "environment",
     "from_here",
     "invalid_link",
@@ -58,6 +60,13 @@ def unavailable() -> str | None:
     """The native name of a language asked for by link that is not usable (yet), if any."""
     asked = request.args.get("lang", "")
     return LANGUAGES[asked] if asked in LANGUAGES and asked not in site().envs else None
+
+
+def crowd() -> dict[str, int] | None:
+    """How many people each meeting expects, when the settings let the public see it."""
+    if not site().settings.attendance.public:
+        return None
+    return {key: tally.expected for key, tally in tallies(store()).items()}
 
 
 def switch(path: str) -> list[tuple[str, str, str]]:

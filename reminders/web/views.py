@@ -65,6 +65,7 @@ def home() -> Response:
             signup=pages.signup_context(csrf),
             base_path=here.base_path,
             switch=pages.switch(""),
+            crowd=pages.crowd(),
         )
         return Response(html, content_type=pages.HTML)
 

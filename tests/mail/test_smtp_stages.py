@@ -166,5 +166,5 @@ def test_a_refused_login_stops_the_command_with_exit_3_and_everything_due(worksp
     assert "SMTP authentication failed: 535" in result.stderr
     assert "wrong-password" not in result.stderr
     status = run_cli("status", "--now", "2011-02-23T09:06-05:00", cwd=workspace)
-    [row] = [line for line in status.stdout.splitlines() if "worcester" in line]
+    row = next(line for line in status.stdout.splitlines() if "worcester" in line)
     assert row.split()[1:5] == ["0", "0", "0", "4"]  # none sent, failed or retrying; 4 due

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -111,3 +113,46 @@ def test_landing_page_in_spanish_and_arabic(
     page.goto(web_app.url + "?lang=en")  # and switched by a link
     assert page.locator("html").get_attribute("lang") == "en"
     context.close()
+
+
+def test_answer_from_a_reminder_then_change_it_in_a_browser(
+    replay_app: WebApp, browser: Any
+) -> None:
+    """From the email's "I'll come" to the form, then "Maybe": the counts move, not double."""
+    assert run_cli("send", "--now", "2011-02-23T09:05-05:00", cwd=replay_app.home).returncode == 0
+    [reminder] = wait_for_mail(replay_app, "ana@example.org")
+    html = reminder.message.get_body(("html",))
+    assert html is not None
+    coming = re.search(
+        r'href="([^"]+/rsvp/2011-02-26-worcester/yes\?token=[^"]+)"', html.get_content()
+    )
+    assert coming
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(coming.group(1).replace("&amp;", "&"))
+    assert page.locator("h1").inner_text() == "Will you come to the Worcester meeting?"
+    assert page.locator("input[name=response][value=yes]").is_checked()
+    page.select_option("#guests", "1")
+    page.select_option("#interpretation", "es")
+    page.select_option("#children", "2")
+    page.screenshot(path=str(ARTIFACTS / "answer-phone.png"), full_page=True)
+    page.click("text=Send my answer")
+    assert "Your answer is saved" in page.locator("main").inner_text()
+    needs = {"guests": "1", "childcare": "2", "es": "1"}
+    assert attendance(replay_app) == {"yes": "1", "maybe": "0", **needs}
+
+    page.check("input[name=response][value=maybe]")  # the saved answer is shown, changed here
+    assert page.locator("#children").input_value() == "2"
+    page.click("text=Send my answer")
+    assert "Your answer is saved" in page.locator("main").inner_text()
+    assert attendance(replay_app) == {"yes": "0", "maybe": "1", **needs}  # moved, not doubled
+    context.close()
+
+
+def attendance(app: WebApp) -> dict[str, str]:
+    """The Worcester row of `reminders attendance --csv`, as the organizers read it."""
+    done = run_cli("attendance", "2011-02-26-worcester", "--csv", cwd=app.home)
+    assert done.returncode == 0, done.stderr
+    [row] = csv.DictReader(io.StringIO(done.stdout))
+    keys = {"yes": "yes", "maybe": "maybe", "guests": "guests", "childcare": "childcare"}
+    return {**{k: row[v] for k, v in keys.items()}, "es": row.get("interpretation:es", "0")}

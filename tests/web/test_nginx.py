@@ -138,3 +138,17 @@ def test_a_forged_forwarded_for_does_not_make_one_client_many(deployment: Deploy
         forger = deployment.client("127.0.0.60", **{"X-Forwarded-For": f"198.51.100.{n}"})
         statuses.append(sign_up(forger, f"forged{n}@example.net").status)
     assert statuses == [200] * 5 + [429]
+
+
+def test_answers_reach_the_application_through_nginx(deployment: Deployment) -> None:
+    """The answer pages are proxied like the sign-up pages, and only those paths."""
+    client = deployment.client()
+    assert client.get("/rsvp/2011-02-26-worcester").status == 410  # from the app: it is over
+    bad = client.get("/rsvp/2011-02-26-worcester/yes?token=forged")
+    assert bad.status == 400
+    assert "This link does not work" in bad.body
+    assert client.get("/rsvp/2011-02-26-worcester/perhaps").status == 404
+    assert client.get("/rsvp/../reminders.toml").status in (400, 404)
+    assert deployment.client().get("/rsvp/2011-02-26-worcester").headers.get("cache-control") == (
+        "no-store"
+    )
