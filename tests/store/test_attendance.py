@@ -113,3 +113,17 @@ def test_the_organizers_get_one_summary_a_day_with_the_change(
     assert second is not None
     assert "Coming: 4 (+1)" in second.get_content()
     assert len(smtp.sink.to("organizers@example.org")) == 2
+
+
+def test_the_daemon_refreshes_the_public_counts_on_the_landing_page(workspace: Path) -> None:
+    set_setting(workspace, "[attendance]\npublic = true")
+    daemon = Daemon(settings_of(workspace))
+    daemon.tick(datetime(2011, 2, 18, 8, 0, tzinfo=NEW_YORK))
+    index = workspace / "public" / "index.html"
+    assert "plan to come" not in index.read_text(encoding="utf-8")
+    answer_everyone(workspace)  # 3 yes with a guest each: 6 expected
+    daemon.tick(datetime(2011, 2, 18, 8, 10, tzinfo=NEW_YORK))
+    page = index.read_text(encoding="utf-8")
+    worcester = page.split(f'id="{WORCESTER}"')[1].split("</article>")[0]
+    assert "5 or more people plan to come" in worcester
+    assert "plan to come" not in page.split(f'id="{WORCESTER}"')[0]
