@@ -20,16 +20,23 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@ $(RUN_STAMP)
 
-# The 2011 season replayed from the announcement's day to after the last meeting.
+# The 2011 season replayed from the announcement's day to after the last meeting, in
+# var/demo/ (settings in data/demo.toml). Two example subscribers chose texts: they are
+# asked to reply YES on the first morning, reply, and get their reminders by text too.
 DEMO := $(BIN)/reminders --config data/demo.toml
 
 demo: $(RUN_STAMP)
 	rm -rf var/demo
 	$(DEMO) check
 	$(DEMO) build --now 2011-02-15T12:00-05:00
-	$(DEMO) --quiet simulate --from 2011-02-15T00:00-05:00 --to 2011-07-10T00:00-04:00 --step 1h \
-		--outbox var/demo/outbox
+	$(DEMO) --quiet simulate --live --from 2011-02-15T00:00-05:00 --to 2011-02-15T12:00-05:00 --step 1h
+	$(DEMO) reply "(617) 555-0101" YES --now 2011-02-15T12:30-05:00
+	$(DEMO) reply 617-555-0102 " sim " --now 2011-02-15T13:10-05:00
+	$(DEMO) --quiet simulate --live --from 2011-02-15T14:00-05:00 --to 2011-07-10T00:00-04:00 --step 1h
 	@echo "Reminders written to var/demo/outbox/new/ ($$(ls var/demo/outbox/new | wc -l) messages)."
+	@echo "Texts written to var/demo/texts/ ($$(ls var/demo/texts | wc -l) texts), the last three:"
+	@$(BIN)/python -c 'import json, sys; [print(" ", json.load(open(f))["body"]) for f in sys.argv[1:]]' \
+		$$(ls var/demo/texts/*.json | tail -n 3)
 	@echo "Feed and landing page in public/; to browse them: $(BIN)/reminders serve"
 
 lint: $(TEST_STAMP)

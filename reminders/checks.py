@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from reminders.errors import DataError, Problem, ReminderError
-from reminders.i18n.languages import catalog_state
+from reminders.i18n.languages import catalog_state, usable
 from reminders.inputs.meetings import Series, Snapshot
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber, load_subscribers
@@ -22,6 +22,8 @@ from reminders.mail.context import PersonalLinks, message_context
 from reminders.mail.signing import load_signer
 from reminders.mail.templates import TemplateProblem, Templates
 from reminders.settings import Settings
+from reminders.sms.costs import too_long
+from reminders.sms.messages import Texts
 
 __all__ = ["SAMPLE_PEOPLE", "check_all", "check_templates", "language_warnings"]
 
@@ -76,10 +78,15 @@ def check_all(settings: Settings, store: Callable[[], Problem | None]) -> tuple[
     problems: list[Problem] = []
     subscribers: tuple[Subscriber, ...] = ()
     try:
-        subscribers = load_subscribers(settings.subscribers, series.cities)
+        subscribers = load_subscribers(settings.subscribers, series.cities, settings.sms.region)
     except DataError as error:
         problems.extend(error.problems)
     problems.extend(check_templates(settings, series))
+    if settings.sms.enabled:
+        languages = usable(settings.locale, settings.allow_drafts)
+        texts = Texts(settings.templates, settings.locale)
+        most = settings.sms.max_segments
+        problems.extend(too_long(texts, series, settings.base_url, languages, most))
     if (problem := store()) is not None:
         problems.append(problem)
     try:

@@ -1,9 +1,11 @@
-"""No full address in any log line: one log record factory masks them all, at every level.
+"""No full address or phone number in any log line: one log record factory masks them all.
 
 Masking happens when a record is made, before any handler or filter sees it,
 so it covers our loggers, the libraries' (smtplib replies quote addresses,
 waitress and Flask log exceptions), the message, its arguments and the
-traceback text alike: ``maria@example.org`` becomes ``m***@example.org``.
+traceback text alike: ``maria@example.org`` becomes ``m***@example.org``, and
+a number in E.164 form (as the tool and its text provider write them)
+``+16175550100`` becomes ``+1 ••• ••• 0100``.
 Importing :mod:`reminders` installs it.
 """
 
@@ -14,21 +16,31 @@ import re
 import traceback
 from typing import Any
 
+from reminders.sms.numbers import mask_number
+
 __all__ = ["install", "mask", "mask_text"]
 
 # Deliberately wide: anything shaped like local@domain.tld is hidden.
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_NUMBER = re.compile(r"\+[1-9]\d{7,14}\b")
 
 
 def mask(address: str) -> str:
-    """Hide an address for logs: ``maria@example.org`` -> ``m***@example.org``."""
+    """Hide an address for logs: ``maria@example.org`` -> ``m***@example.org``.
+
+    A recipient of the text channel (``sms:+16175550100``) is shown as its number,
+    masked: ``+1 ••• ••• 0100``.
+    """
+    if address.startswith("sms:"):
+        return mask_number(address.removeprefix("sms:"))
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def mask_text(text: str) -> str:
-    """Every address in ``text``, masked."""
-    return _ADDRESS.sub(lambda found: mask(found.group(0)), text)
+    """Every address and E.164 number in ``text``, masked."""
+    text = _ADDRESS.sub(lambda found: mask(found.group(0)), text)
+    return _NUMBER.sub(lambda found: mask_number(found.group(0)), text)
 
 
 _previous = logging.getLogRecordFactory()

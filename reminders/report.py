@@ -16,6 +16,7 @@ from email.message import EmailMessage
 
 from reminders.attendance import Tally
 from reminders.errors import UsageError
+from reminders.i18n.languages import choose
 from reminders.inputs.meetings import Meeting, Snapshot, Status
 from reminders.inputs.subscribers import Subscriber
 from reminders.kinds import Kind
@@ -25,6 +26,8 @@ from reminders.plan import skipped, upcoming
 from reminders.revisions import Revision
 from reminders.sending import Due, Inputs, identity, plan_now, schedule
 from reminders.settings import Settings
+from reminders.sms.costs import plan_lines
+from reminders.sms.messages import Texts
 from reminders.store import ledger, queue, told
 from reminders.store.attendance import tallies
 from reminders.store.base import Database
@@ -76,6 +79,7 @@ def plan_report(
     people = _people(db, inputs, work)
     rows: list[tuple[str, str, str, str, str, str]] = []
     due_now: dict[tuple[str, Kind], int] = {}
+    texted: list[tuple[Meeting, str]] = []  # what each row would text
     for delivery in work.deliveries:
         key = (delivery.meeting_id, delivery.kind)
         due_now[key] = due_now.get(key, 0) + 1
@@ -83,6 +87,7 @@ def plan_report(
         meeting = inputs.series.get(meeting_id)
         if kind.is_notice and meeting is not None:
             rows.append((_local(now, meeting), meeting_id, kind.label, str(count), "-", "due now"))
+            texted.append((meeting, kind.family.template))
     horizon = now + timedelta(days=days)
     plan = schedule(settings)
     for window in upcoming(inputs.series, plan, now, horizon, known):
@@ -95,13 +100,28 @@ def plan_report(
             count, state = len(wanting) - left, "scheduled"
         when = _local(window.opens, meeting)
         rows.append((when, meeting.id, window.kind.label, str(count), str(left), state))
+        texted.append((meeting, window.kind.family.template))
     lines = [f"Plan at {now.isoformat(timespec='minutes')}, {days} days ahead:"]
     header = ("When", "Meeting", "Reminder", "Recipients", "Unsubscribed", "State")
     lines.append(render_table(header, rows) if rows else "nothing due or scheduled")
+    if settings.sms.enabled and rows:
+        lines += ["", "Texts (segments per message, in each texting reader's language):"]
+        lines.append(render_table(*_text_costs(settings, inputs, people, texted)))
     skips = skipped(inputs.series, now, plan, known)
     if skips:
         lines += ["", "Skipped:"] + [f"  {s.meeting.id}: {s.reason}" for s in skips]
     return "\n".join(lines)
+
+
+def _text_costs(
+    settings: Settings, inputs: Inputs, people: list[Subscriber], items: list[tuple[Meeting, str]]
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    texts = Texts(settings.templates, settings.locale)
+    readers = [p for p in people if "sms" in p.channels and p.phone] or [Subscriber(email="")]
+    chosen = {choose(p.languages, settings.locale, settings.allow_drafts)[0] for p in readers}
+    languages = sorted(chosen, key=lambda language: language.tag)
+    found = plan_lines(texts, inputs.series, settings.base_url, languages, items)
+    return ("Meeting", "Text", "Language", "Segments", "Encoding"), found
 
 
 def status_report(

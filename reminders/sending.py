@@ -15,11 +15,11 @@ here, with the inputs and the revisions it has already brought up to date.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reminders.attendance import Reply, answering
+from reminders.answered import answers_heard, coming_windows
 from reminders.errors import ReminderError
 from reminders.inputs.meetings import Series
 from reminders.inputs.meetings_file import load_series
@@ -35,9 +35,10 @@ from reminders.notices import changed_meetings, notice_deliveries, notice_kind, 
 from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
 from reminders.publish.site import current_revisions
 from reminders.revisions import Revision
-from reminders.sender import Sender
+from reminders.sender import Sender, TextChannel
 from reminders.settings import Settings
-from reminders.store import attendance, ledger, queue, told
+from reminders.sms import channel as texting
+from reminders.store import ledger, queue, told
 from reminders.store.base import Database, StateError
 from reminders.store.claims import Claims, alive
 from reminders.store.secret import load_secret
@@ -92,7 +93,7 @@ class SendReport:
 def load_inputs(settings: Settings) -> Inputs:
     """Read and validate the meetings and subscribers files."""
     series = load_series(settings.meetings)
-    subscribers = load_subscribers(settings.subscribers, series.cities)
+    subscribers = load_subscribers(settings.subscribers, series.cities, settings.sms.region)
     return Inputs(series=series, subscribers=subscribers)
 
 
@@ -157,11 +158,12 @@ def plan_now(
     known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
     windows = open_windows(inputs.series, schedule(settings), now, known)
     changed = changed_meetings(inputs.series, told.told_states(db), watches, audience, now)
-    if not windows and not changed and not _coming_windows(inputs.series, settings, now):
+    if not windows and not changed and not coming_windows(inputs.series, settings, now):
         # Nothing open, nothing changed: the common tick does no work per subscriber.
         return Due(windows={}, deliveries=[], people={})
-    people = merge(inputs.subscribers, web_subscribers(db))
-    extra = _coming_windows(inputs.series, settings, now)
+    everyone = merge(inputs.subscribers, web_subscribers(db))
+    people = texting.audience(db, everyone, settings.sms.enabled)
+    extra = coming_windows(inputs.series, settings, now)
     kinds = [(w.meeting.id, w.kind) for w in [*windows, *extra]]
     kinds += [(m.id, notice_kind(m, sequences[m.id])) for m in changed if m.id in sequences]
     finished = ledger.finished(db, kinds, now)
@@ -181,51 +183,14 @@ def plan_now(
         finished=finished,
         suppressed=suppressed,
     )
-    coming = _answers_heard(db, windows, extra, people, finished)
+    coming = answers_heard(db, windows, extra, people, finished)
     reminders = due(windows, people, finished, suppressed)
     reminders += [d for w in extra for d in due([w], coming[w], finished, suppressed)]
     return Due(
         windows={(w.meeting.id, w.kind): w for w in [*windows, *extra]},
-        deliveries=notices + reminders,
+        deliveries=texting.outside_quiet(notices + reminders, inputs.series, settings.sms, now),
         people={person.key: person for person in people},
     )
-
-
-def _coming_windows(series: Series, settings: Settings, now: datetime) -> list[Window]:
-    """The day-of windows open now, whose reminder goes only to people coming."""
-    if settings.attendance.day_of is None:
-        return []
-    day_of = Schedule(offsets=(settings.attendance.day_of,), send_time=settings.reminders.send_time)
-    return open_windows(series, day_of, now)
-
-
-def _answers_heard(
-    db: Database,
-    windows: Sequence[Window],
-    extra: Sequence[Window],
-    people: Sequence[Subscriber],
-    finished: dict[tuple[str, str], set[str]],
-) -> dict[Window, list[Subscriber]]:
-    """Honour the answers: "no" ends a meeting's reminders; day-of ones go to "yes" only.
-
-    Marks the people who declined as done with each reminder window (notices
-    still reach them: a new time may change their answer), and returns the
-    audience of each day-of window.
-    """
-    declined = attendance.responders(db, {w.meeting.id for w in windows}, Reply.NO)
-    coming = attendance.responders(db, {w.meeting.id for w in extra}, Reply.YES)
-    if not declined and not coming:
-        return {w: [] for w in extra}
-    keys = load_secret(db).keys
-    for window in windows:
-        if window.meeting.id in declined:
-            done = finished.setdefault((window.meeting.id, window.kind), set())
-            done.update(answering(people, window.meeting.id, declined[window.meeting.id], keys))
-    audiences = {}
-    for window in extra:
-        yes = answering(people, window.meeting.id, coming.get(window.meeting.id, set()), keys)
-        audiences[window] = [p for p in people if p.key in yes]
-    return audiences
 
 
 def send_due(
@@ -249,7 +214,8 @@ def send_due(
     work = plan_now(db, inputs, settings, sequences, now)
     skips = skipped(inputs.series, now, schedule(settings), told.known_venues(db))
     report = SendReport(due=len(work.deliveries), skipped=skips)
-    if not work.deliveries:
+    texts = _texts(db, settings, inputs, now, report)
+    if not work.deliveries or report.error:
         return report
     # Queueing also fails now, before any mail goes, if another process holds the database.
     queue.enqueue(db, work.deliveries, now)
@@ -265,7 +231,7 @@ def send_due(
         helo=inputs.series.domain,
     )
     signer = load_signer(settings.mail.dkim_selector, settings.mail.dkim_domain)
-    sender = Sender(db, inputs.series, work.people, batch, outbox, now, signer)
+    sender = Sender(db, inputs.series, work.people, batch, outbox, now, signer, texts)
     claims = Claims(
         db,
         work.deliveries,
@@ -302,6 +268,23 @@ def send_due(
         if transport is None:
             outbox.close()
     return report
+
+
+def _texts(
+    db: Database, settings: Settings, inputs: Inputs, now: datetime, report: SendReport
+) -> TextChannel | None:
+    """The run's text channel, after asking new numbers for consent (None: no texts)."""
+    if not settings.sms.enabled:
+        return None
+    try:
+        channel = texting.open_channel(settings, inputs.series)
+        everyone = merge(inputs.subscribers, web_subscribers(db))
+        texting.ask_consent(db, everyone, settings, inputs.series, channel, now)
+    except TransportError as error:
+        report.stopped, report.error = str(error), error
+        log.error("texting stopped: %s; what is due stays due", error)
+        return None
+    return channel
 
 
 def _batch(

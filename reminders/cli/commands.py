@@ -206,6 +206,13 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 )
 @click.option("--raw", is_flag=True, help="Print the message as sent, not decoded.")
 @click.option("--now", type=INSTANT, help="Pretend it is this moment.")
+@click.option(
+    "--channel",
+    type=click.Choice(["email", "sms"]),
+    default="email",
+    show_default=True,
+    help="The email, or the text with its segment count (--to then takes a phone number).",
+)
 @pass_context
 def preview(
     context: Context,
@@ -216,11 +223,15 @@ def preview(
     out: Path | None,
     raw: bool,
     now: datetime | None,
+    channel: str,
 ) -> None:
     """Show one message as a reader sees it (in their language), to check the templates."""
     from reminders.report import readable
 
     settings = context.settings()
+    if channel == "sms":
+        click.echo(work.preview_text(settings, meeting_id, kind, address), nl=False)
+        return
     data = work.preview(settings, meeting_id, offset, address, now, moment_or_now(None), kind)
     if out is not None:
         write_atomically(out, data)

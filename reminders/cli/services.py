@@ -115,11 +115,15 @@ def _throwaway(settings: Settings, outbox: Path | None) -> Settings:
         "(nobody is mailed; --live would send for real)",
         err=True,
     )
+    texts = box.parent / "texts"
+    if settings.sms.enabled:
+        click.echo(f"Texts go to the folder {texts} (nobody is texted)", err=True)
     return replace(
         settings,
         state=scratch / "state.db",
         public=scratch / "public",
         mail=replace(settings.mail, transport=f"maildir:{box}"),
+        sms=replace(settings.sms, transport=f"file:{texts}"),
     )
 
 

@@ -28,7 +28,7 @@ from reminders.store import open_state
 from reminders.store.lineage import check_lineage, mark, marker_for
 from reminders.store.told import known_venues
 
-__all__ = ["build", "plan", "preview", "send", "status"]
+__all__ = ["build", "plan", "preview", "preview_text", "send", "status"]
 
 
 def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildResult:
@@ -126,3 +126,28 @@ def preview(
             address=address,
             now=now,
         )
+
+
+def preview_text(settings: Settings, meeting_id: str, kind: str, phone: str | None) -> str:
+    """One text as `send` would make it, with its segment count."""
+    from reminders.errors import UsageError
+    from reminders.inputs.subscribers import Subscriber
+    from reminders.sms.costs import costs, said
+    from reminders.sms.messages import TextBatch, Texts
+    from reminders.sms.numbers import parse_phone
+
+    inputs = load_inputs(settings)
+    meeting = inputs.series.get(meeting_id)
+    if meeting is None:
+        raise UsageError(f"no meeting {meeting_id!r} in {settings.meetings}")
+    try:
+        number = parse_phone(phone, settings.sms.region) if phone else ""
+    except ValueError as error:
+        raise UsageError(f"--to: {error}") from None
+    person = next((p for p in inputs.subscribers if number and p.phone == number), None)
+    texts = Texts(settings.templates, settings.locale)
+    batch = TextBatch(texts, inputs.series, settings.base_url, settings.allow_drafts)
+    language = batch.language(person or Subscriber(email=""))
+    template = {"cancel": "cancelled"}.get(kind, kind)
+    [cost] = costs(texts, inputs.series, settings.base_url, [language], [(meeting, template)])
+    return said(cost)

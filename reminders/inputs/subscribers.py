@@ -10,18 +10,23 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from pathlib import Path
 
 from reminders.errors import DataError, Problem
 from reminders.inputs.text import CONTROL, LANGUAGE_TAG
+from reminders.sms.numbers import parse_phone
 
-__all__ = ["COLUMNS", "Subscriber", "load_subscribers", "parse_address"]
+__all__ = ["CHANNELS", "COLUMNS", "TEXT_COLUMNS", "Subscriber", "load_subscribers", "parse_address"]
 
 COLUMNS = ("email", "name", "language", "cities")
+# A list that also texts people adds these (a file may have either header).
+TEXT_COLUMNS = (*COLUMNS, "phone", "channels", "sms_consent")
+CHANNELS = ("email", "sms")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 
@@ -29,10 +34,13 @@ _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-
 class Subscriber:
     """One person on the list and what they want."""
 
-    email: str  # as given; compare with :attr:`key`
+    email: str  # as given; compare with :attr:`key`; empty for someone reached by text only
     name: str = ""
     language: str = "en"
     cities: frozenset[str] = frozenset()  # empty: every city
+    phone: str = ""  # E.164, or empty
+    channels: frozenset[str] = frozenset({"email"})
+    sms_consent: str = ""  # how and when the person agreed to texts (before their YES)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -41,8 +49,23 @@ class Subscriber:
 
     @property
     def key(self) -> str:
-        """The address as the ledger and suppression list know it (case-folded)."""
-        return self.email.lower()
+        """The recipient as the ledger and suppression list know it.
+
+        The case-folded address; for a person reached by text (an :meth:`by_text`
+        view, or someone without an address), ``sms:`` and the number.
+        """
+        return self.email.lower() if self.email else f"sms:{self.phone}"
+
+    def by_text(self) -> Subscriber:
+        """This person as the text channel sees them: the number is their key."""
+        return replace(self, email="")
+
+    def views(self, texting: bool) -> list[Subscriber]:
+        """One recipient per channel this person chose (texts only when ``texting``)."""
+        found = [self] if self.email and "email" in self.channels else []
+        if texting and self.phone and "sms" in self.channels:
+            found.append(self.by_text())
+        return found
 
     def wants(self, city: str) -> bool:
         """Tell whether this person wants the meetings of ``city``."""
@@ -67,8 +90,13 @@ def parse_address(text: str) -> str:
     return text
 
 
-def load_subscribers(path: Path, cities: Iterable[str]) -> tuple[Subscriber, ...]:
-    """Read and validate the subscribers CSV; raise :class:`DataError` listing every problem."""
+def load_subscribers(
+    path: Path, cities: Iterable[str], region: str = "US"
+) -> tuple[Subscriber, ...]:
+    """Read and validate the subscribers CSV; raise :class:`DataError` listing every problem.
+
+    Phone numbers are read in ``region`` unless they start with ``+``.
+    """
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
@@ -78,15 +106,24 @@ def load_subscribers(path: Path, cities: Iterable[str]) -> tuple[Subscriber, ...
         raise DataError([Problem(path=path, line=None, message=f"cannot read: {error}")]) from None
     known = set(cities)
     problems: list[Problem] = []
-    if not rows or [cell.strip().lower() for cell in rows[0]] != list(COLUMNS):
-        header = ",".join(COLUMNS)
-        raise DataError([Problem(path=path, line=1, message=f"the first line must be: {header}")])
+    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    if header not in (list(COLUMNS), list(TEXT_COLUMNS)):
+        raise DataError(
+            [
+                Problem(
+                    path=path,
+                    line=1,
+                    message=f"the first line must be: {','.join(COLUMNS)} "
+                    f"(or, to send texts too: {','.join(TEXT_COLUMNS)})",
+                )
+            ]
+        )
+    reader = _Rows(path, known, region, len(header), problems)
     subscribers: list[Subscriber] = []
-    seen: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        found = _row(row, line, path, known, seen, problems)
+        found = reader.row(row, line)
         if found is not None:
             subscribers.append(found)
     if problems:
@@ -94,40 +131,87 @@ def load_subscribers(path: Path, cities: Iterable[str]) -> tuple[Subscriber, ...
     return tuple(subscribers)
 
 
-def _row(
-    row: list[str],
-    line: int,
-    path: Path,
-    known: set[str],
-    seen: dict[str, int],
-    problems: list[Problem],
-) -> Subscriber | None:
-    def report(message: str) -> None:
-        problems.append(Problem(path=path, line=line, message=message))
+class _Rows:
+    """Reads rows of one file, remembering the addresses and numbers seen."""
 
-    if len(row) != len(COLUMNS):
-        report(f"expected {len(COLUMNS)} columns ({','.join(COLUMNS)}), found {len(row)}")
-        return None
-    email, name, language, cities_text = (cell.strip() for cell in row)
-    before = len(problems)
-    try:
-        parse_address(email)
-    except ValueError as error:
-        report(f"email {error}")
-    if email.lower() in seen:
-        report(f"duplicate address (first on line {seen[email.lower()]})")
-    seen.setdefault(email.lower(), line)
-    if CONTROL.search(name):
-        report("name contains control characters")
-    language = ";".join(tag.strip() for tag in language.split(";") if tag.strip()) or "en"
-    for tag in language.split(";"):
-        if not LANGUAGE_TAG.match(tag):
-            report(f"language {tag!r} is not a tag such as 'en' or 'pt-BR'")
-    wanted = frozenset(c.strip() for c in cities_text.split(";") if c.strip())
-    for city in sorted(wanted - known):
-        close = difflib.get_close_matches(city, sorted(known), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        report(f"no meeting is in the city {city!r}{hint}")
-    if len(problems) > before:
-        return None
-    return Subscriber(email=email, name=" ".join(name.split()), language=language, cities=wanted)
+    def __init__(
+        self, path: Path, known: set[str], region: str, width: int, problems: list[Problem]
+    ) -> None:
+        self.path, self.known, self.region, self.width = path, known, region, width
+        self.problems = problems
+        self.seen: dict[str, int] = {}
+
+    def row(self, row: list[str], line: int) -> Subscriber | None:
+        def report(message: str) -> None:
+            self.problems.append(Problem(path=self.path, line=line, message=message))
+
+        if len(row) != self.width:
+            report(f"expected {self.width} columns, found {len(row)}")
+            return None
+        cells = [cell.strip() for cell in row] + [""] * (len(TEXT_COLUMNS) - self.width)
+        email, name, language, cities_text, phone_text, channels_text, consent = cells
+        before = len(self.problems)
+        if email or not phone_text:
+            try:
+                parse_address(email)
+            except ValueError as error:
+                report(f"email {error}")
+        phone = self._phone(phone_text, report)
+        for key in (email.lower(), phone):
+            if key and key in self.seen:
+                what = "address" if "@" in key else "phone number"
+                report(f"duplicate {what} (first on line {self.seen[key]})")
+            if key:
+                self.seen.setdefault(key, line)
+        channels = self._channels(channels_text, email, phone, consent, report)
+        if CONTROL.search(name):
+            report("name contains control characters")
+        language = ";".join(tag.strip() for tag in language.split(";") if tag.strip()) or "en"
+        for tag in language.split(";"):
+            if not LANGUAGE_TAG.match(tag):
+                report(f"language {tag!r} is not a tag such as 'en' or 'pt-BR'")
+        wanted = frozenset(c.strip() for c in cities_text.split(";") if c.strip())
+        for city in sorted(wanted - self.known):
+            close = difflib.get_close_matches(city, sorted(self.known), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            report(f"no meeting is in the city {city!r}{hint}")
+        if len(self.problems) > before:
+            return None
+        return Subscriber(
+            email=email,
+            name=" ".join(name.split()),
+            language=language,
+            cities=wanted,
+            phone=phone,
+            channels=channels,
+            sms_consent=f"list, agreed {consent}" if consent else "",
+        )
+
+    def _phone(self, text: str, report: Callable[[str], None]) -> str:
+        if not text:
+            return ""
+        try:
+            return parse_phone(text, self.region)
+        except ValueError as error:
+            report(f"phone {error}")  # never the number itself
+            return ""
+
+    def _channels(
+        self, text: str, email: str, phone: str, consent: str, report: Callable[[str], None]
+    ) -> frozenset[str]:
+        chosen = frozenset(c.strip().lower() for c in text.split(";") if c.strip())
+        if not chosen:
+            chosen = frozenset({"email"} if email else {"sms"})
+        if unknown := sorted(chosen - set(CHANNELS)):
+            report(f"channel {unknown[0]!r} is not one of: email, sms")
+        if "email" in chosen and not email:
+            report("channel 'email' needs an email address")
+        if "sms" in chosen:
+            if not phone:
+                report("channel 'sms' needs a phone number")
+            if not _DATE.match(consent):
+                report(
+                    "channel 'sms' needs sms_consent: the date the person agreed to texts "
+                    "(YYYY-MM-DD); they are still asked to reply YES first"
+                )
+        return chosen

@@ -16,6 +16,7 @@ from reminders.settings.model import (
     QueueSettings,
     ReminderSettings,
     Settings,
+    SmsSettings,
     find_settings,
     load_settings,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "QueueSettings",
     "ReminderSettings",
     "Settings",
+    "SmsSettings",
     "find_settings",
     "load_settings",
     "parse_duration",

@@ -37,6 +37,7 @@ __all__ = [
     "QueueSettings",
     "ReminderSettings",
     "Settings",
+    "SmsSettings",
     "find_settings",
     "load_settings",
 ]
@@ -119,6 +120,27 @@ class AttendanceSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SmsSettings:
+    """``[sms]``: the text channel's provider, numbers, quiet hours and limits."""
+
+    provider: str
+    transport: str
+    region: str
+    sender: str
+    messaging_service: str
+    api_url: str
+    quiet_start: time
+    quiet_end: time
+    max_per_second: int
+    max_segments: int
+
+    @property
+    def enabled(self) -> bool:
+        """Whether texts are sent at all."""
+        return bool(self.provider or self.transport)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Validated operator settings, each section typed, every path made absolute."""
 
@@ -138,6 +160,7 @@ class Settings:
     notices: NoticeSettings
     bounces: BounceSettings
     attendance: AttendanceSettings
+    sms: SmsSettings
     trusted_proxies: int
     allow_drafts: tuple[str, ...]
 
@@ -206,6 +229,18 @@ def _settings(path: Path | None, root: Path, values: Mapping[tuple[str, str], An
             language=values[("attendance", "language")],
             day_of=values[("attendance", "day_of")],
             public=values[("attendance", "public")],
+        ),
+        sms=SmsSettings(
+            provider=values[("sms", "provider")],
+            transport=values[("sms", "transport")],
+            region=values[("sms", "region")],
+            sender=values[("sms", "from")],
+            messaging_service=values[("sms", "messaging_service")],
+            api_url=values[("sms", "api_url")],
+            quiet_start=values[("sms", "quiet_start")],
+            quiet_end=values[("sms", "quiet_end")],
+            max_per_second=values[("sms", "max_per_second")],
+            max_segments=values[("sms", "max_segments")],
         ),
         trusted_proxies=values[("web", "trusted_proxies")],
         allow_drafts=values[("languages", "allow_drafts")],

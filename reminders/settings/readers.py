@@ -36,6 +36,8 @@ __all__ = [
     "read_optional_string",
     "read_path",
     "read_positive",
+    "read_region",
+    "read_sms_transport",
     "read_state",
     "read_string",
     "read_tags",
@@ -127,6 +129,22 @@ def read_transport(value: Any) -> str:
         parse_smtp_url(text)
     except TransportError as error:
         raise ValueError(str(error)) from None
+    return text
+
+
+def read_sms_transport(value: Any) -> str:
+    text = read_optional_string(value)
+    if text and (not text.startswith("file:") or not text.removeprefix("file:").strip()):
+        raise ValueError("must be empty (the provider) or file:PATH, such as 'file:var/sms'")
+    return text
+
+
+def read_region(value: Any) -> str:
+    import phonenumbers
+
+    text = read_string(value).upper()
+    if text not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{text!r} is not a region code such as 'US' or 'BR'")
     return text
 
 

@@ -76,6 +76,11 @@ def suppress(db: Database, address: str, reason: str, now: datetime) -> bool:
     return cursor.rowcount == 1
 
 
+def lift(db: Database, recipient: str) -> None:
+    """Take a recipient off the suppression list (they asked to come back)."""
+    db.execute("DELETE FROM suppression WHERE recipient = ?", (recipient,))
+
+
 def _write(
     db: Database,
     delivery: Delivery,

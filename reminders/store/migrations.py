@@ -226,6 +226,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    _portable(
+        "consent to texts, per number: how it was given and when, for audits",
+        """
+        CREATE TABLE sms_consent (
+            recipient TEXT PRIMARY KEY,
+            status    TEXT NOT NULL CHECK (status IN ('asking', 'asked', 'given')),
+            agreed    TEXT NOT NULL,
+            asked     TEXT NOT NULL,
+            given     TEXT,
+            given_how TEXT
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

@@ -72,7 +72,9 @@ class Site:
         with self.lock:
             if self.cached is None or self.cached[0] != stamps:
                 series = load_series(self.settings.meetings)
-                people = load_subscribers(self.settings.subscribers, series.cities)
+                people = load_subscribers(
+                    self.settings.subscribers, series.cities, self.settings.sms.region
+                )
                 self.cached = (stamps, series, people)
                 self.index = {
                     address_id(key, person.email): person
@@ -139,6 +141,7 @@ def create_app(
 ) -> Flask:
     """The web application for ``settings``."""
     from reminders.web.answers import answers
+    from reminders.web.texts import texts
     from reminders.web.views import views
 
     app = Flask(__name__, static_folder=None)
@@ -150,6 +153,7 @@ def create_app(
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_store)
     app.register_blueprint(answers)
+    app.register_blueprint(texts)
     app.register_blueprint(views)
     return app
 

@@ -134,3 +134,53 @@ def test_an_unknown_city_gets_a_suggestion(tmp_path: Path) -> None:
         assert "no meeting is in the city 'Worcestor' (did you mean 'Worcester'?)" in str(problem)
     else:
         raise AssertionError("an unknown city passed")
+
+
+TEXT_HEADER = "email,name,language,cities,phone,channels,sms_consent\n"
+
+
+def test_a_list_that_texts_reads_numbers_into_e164_and_channels(tmp_path: Path) -> None:
+    path = tmp_path / "subscribers.csv"
+    path.write_text(
+        TEXT_HEADER + "a@example.org,A,en,,,,\n"
+        ",Luz,es,Lowell,(617) 555-0101,sms,2011-02-10\n"
+        "b@example.org,B,en,,617-555-0102,email;sms,2011-02-10\n",
+        encoding="utf-8",
+    )
+    a, luz, b = load_subscribers(path, CITIES)
+    assert (a.channels, a.phone) == (frozenset({"email"}), "")
+    assert (luz.email, luz.phone, luz.key) == ("", "+16175550101", "sms:+16175550101")
+    assert luz.sms_consent == "list, agreed 2011-02-10"
+    assert b.channels == frozenset({"email", "sms"})
+    assert [v.key for v in b.views(texting=True)] == ["b@example.org", "sms:+16175550102"]
+    assert [v.key for v in b.views(texting=False)] == ["b@example.org"]
+
+
+def test_each_number_problem_names_its_line_but_never_the_number(tmp_path: Path) -> None:
+    path = tmp_path / "subscribers.csv"
+    path.write_text(
+        TEXT_HEADER + ",A,en,,555-0100,sms,2011-02-10\n"
+        ",B,en,,1-800-555-0100,sms,2011-02-10\n"
+        ",C,en,,617-555-0103,sms,\n"
+        "d@example.org,D,en,,,sms,2011-02-10\n"
+        ",E,en,,617-555-0105,email,\n"
+        ",F,en,,617-555-0106,sms;fax,2011-02-10\n"
+        ",G,en,,+16175550106,sms,2011-02-10\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as caught:
+        load_subscribers(path, CITIES)
+    found = [f"{p.line}: {p.message}" for p in caught.value.problems]
+    assert found == [
+        "2: phone is not a valid phone number",
+        "2: channel 'sms' needs a phone number",
+        "3: phone is not a mobile number (texts need one)",
+        "3: channel 'sms' needs a phone number",
+        "4: channel 'sms' needs sms_consent: the date the person agreed to texts "
+        "(YYYY-MM-DD); they are still asked to reply YES first",
+        "5: channel 'sms' needs a phone number",
+        "6: channel 'email' needs an email address",
+        "7: channel 'fax' is not one of: email, sms",
+        "8: duplicate phone number (first on line 7)",
+    ]
+    assert not any("555" in line or "617" in line for line in found)

@@ -1,0 +1,1 @@
+"""Text messages: numbers, segments, the messages, the providers, and what people reply."""
