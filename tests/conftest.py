@@ -30,6 +30,7 @@ SLOW_MODULES = (
     "test_answers.py",
     "test_season.py",
     "test_crash.py",
+    "test_web_signup.py",
     "test_nginx.py",
     "test_survival.py",
     "test_deploy.py",

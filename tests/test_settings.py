@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from datetime import time, timedelta
 from pathlib import Path
@@ -187,3 +188,17 @@ def test_check_warns_of_a_draft_allowed_without_a_catalog(workspace: Path) -> No
     assert result.returncode == 0, result.stderr
     assert "allow_drafts names 'fr', which has no catalog" in result.stderr
     assert "'es'" not in result.stderr
+
+
+def test_texts_through_twilio_need_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "reminders.toml"
+    config.write_text('[sms]\nprovider = "twilio"\nfrom = "+16175550100"\n')
+    assert load_settings(config, tmp_path).sms.enabled
+    monkeypatch.setitem(sys.modules, "twilio", None)  # as where the extra is not installed
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, tmp_path)
+    [problem] = caught.value.problems
+    assert problem.line == 2
+    assert "pip install 'reminders[sms]'" in problem.message

@@ -37,6 +37,7 @@ __all__ = [
     "read_path",
     "read_positive",
     "read_region",
+    "read_sms_provider",
     "read_sms_transport",
     "read_state",
     "read_string",
@@ -136,6 +137,15 @@ def read_sms_transport(value: Any) -> str:
     text = read_optional_string(value)
     if text and (not text.startswith("file:") or not text.removeprefix("file:").strip()):
         raise ValueError("must be empty (the provider) or file:PATH, such as 'file:var/sms'")
+    return text
+
+
+def read_sms_provider(value: Any) -> str:
+    import importlib.util
+
+    text = read_choice("", "twilio")(value)
+    if text == "twilio" and importlib.util.find_spec("twilio") is None:
+        raise ValueError("'twilio' needs the twilio package: pip install 'reminders[sms]'")
     return text
 
 

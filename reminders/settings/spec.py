@@ -26,6 +26,7 @@ from reminders.settings.readers import (
     read_path,
     read_positive,
     read_region,
+    read_sms_provider,
     read_sms_transport,
     read_state,
     read_string,
@@ -206,7 +207,7 @@ SETTINGS = (
     Entry(
         "sms",
         "provider",
-        read_choice("", "twilio"),
+        read_sms_provider,
         "",
         "Send texts through this provider (account SID and auth token in "
         "$TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN); empty: no texts.",

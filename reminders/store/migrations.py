@@ -239,6 +239,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    _portable(
+        "the web form takes a mobile number and the channels a person wants",
+        """
+        ALTER TABLE signup ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+        ALTER TABLE signup ADD COLUMN channels TEXT NOT NULL DEFAULT 'email';
+        ALTER TABLE subscriber ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+        ALTER TABLE subscriber ADD COLUMN channels TEXT NOT NULL DEFAULT 'email';
+        ALTER TABLE subscriber ADD COLUMN sms_consent TEXT NOT NULL DEFAULT ''
+        """,
+    ),
 )
 
 

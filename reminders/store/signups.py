@@ -47,14 +47,28 @@ class Signup:
     send: bool  # False when one went to this address moments ago (no mail bombing)
 
 
-def person_of(email: str, name: str, language: str, cities: str) -> Subscriber:
-    """A person as the store keeps one: the cities written ``;``-separated."""
+def person_of(
+    email: str,
+    name: str,
+    language: str,
+    cities: str,
+    phone: str = "",
+    channels: str = "email",
+    sms_consent: str = "",
+) -> Subscriber:
+    """A person as the store keeps one: cities and channels written ``;``-separated."""
     return Subscriber(
         email=email,
         name=name,
         language=language,
         cities=frozenset(c for c in cities.split(";") if c),
+        phone=phone,
+        channels=frozenset(c for c in channels.split(";") if c),
+        sms_consent=sms_consent,
     )
+
+
+_PERSON = "email, name, language, cities, phone, channels, sms_consent"
 
 
 def start_signup(db: Database, person: Subscriber, now: datetime) -> Signup:
@@ -68,14 +82,16 @@ def start_signup(db: Database, person: Subscriber, now: datetime) -> Signup:
             (person.key, stamp(now - RESEND_AFTER)),
         ).fetchone()
         db.execute(
-            "INSERT INTO signup (id, email, name, language, cities, created, expires)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO signup (id, email, name, language, cities, phone, channels,"
+            " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 ident,
                 person.key,
                 person.name,
                 person.language,
                 ";".join(sorted(person.cities)),
+                person.phone,
+                ";".join(sorted(person.channels)),
                 stamp(now),
                 stamp(expires),
             ),
@@ -93,25 +109,35 @@ def confirm(
     """
     with db.transaction():
         row = db.execute(
-            "SELECT email, name, language, cities FROM signup WHERE id = ? AND expires >= ?",
+            "SELECT email, name, language, cities, phone, channels FROM signup"
+            " WHERE id = ? AND expires >= ?",
             (signup_id, stamp(now)),
         ).fetchone()
         if row is None:
             return None
-        email, name, language, cities = row
+        email, name, language, cities, phone, channels = row
         db.execute("DELETE FROM signup WHERE id = ?", (signup_id,))
-        # Confirming is fresh consent: it lifts an earlier unsubscription.
+        # Confirming is fresh consent: it lifts an earlier unsubscription, of the
+        # address and of the number, but a number that texted STOP stays stopped
+        # until it texts START (the carriers' rule).
         db.execute("DELETE FROM suppression WHERE recipient = ?", (email,))
-        person = person_of(email, name, language, cities)
+        db.execute(
+            "DELETE FROM suppression WHERE recipient = ? AND reason = 'unsubscribed'",
+            (f"sms:{phone}",),
+        )
+        agreed = f"web form, confirmed by email {stamp(now)}" if phone else ""
+        person = person_of(email, name, language, cities, phone, channels, agreed)
         _store(db, person, now, key)
     return person
 
 
 def _store(db: Database, person: Subscriber, now: datetime, key: bytes | None) -> None:
     db.execute(
-        "INSERT INTO subscriber (recipient, email, name, language, cities, updated, ident)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (recipient) DO UPDATE SET"
-        " name = excluded.name, language = excluded.language, cities = excluded.cities,"
+        "INSERT INTO subscriber (recipient, email, name, language, cities, phone, channels,"
+        " sms_consent, updated, ident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (recipient) DO UPDATE SET name = excluded.name,"
+        " language = excluded.language, cities = excluded.cities, phone = excluded.phone,"
+        " channels = excluded.channels, sms_consent = excluded.sms_consent,"
         " updated = excluded.updated, ident = coalesce(excluded.ident, subscriber.ident)",
         (
             person.key,
@@ -119,6 +145,9 @@ def _store(db: Database, person: Subscriber, now: datetime, key: bytes | None) -
             person.name,
             person.language,
             ";".join(sorted(person.cities)),
+            person.phone,
+            ";".join(sorted(person.channels)),
+            person.sms_consent,
             stamp(now),
             address_id(key, person.email) if key else None,
         ),
@@ -133,16 +162,18 @@ def save_preferences(
         _store(db, person, now, key)
 
 
-def leave(db: Database, address: str, now: datetime) -> None:
-    """Unsubscribe for good: forget the web row, suppress the address."""
+def leave(db: Database, person: Subscriber, now: datetime) -> None:
+    """Unsubscribe for good: forget the web row, suppress the address and the number."""
     with db.transaction():
-        db.execute("DELETE FROM subscriber WHERE recipient = ?", (address.lower(),))
-    suppress(db, address, "unsubscribed", now)
+        db.execute("DELETE FROM subscriber WHERE recipient = ?", (person.key,))
+    suppress(db, person.key, "unsubscribed", now)
+    if person.phone:
+        suppress(db, person.by_text().key, "unsubscribed", now)
 
 
 def web_subscribers(db: Database) -> list[Subscriber]:
     """Everyone who confirmed through the web, or changed preferences there."""
-    rows = db.execute("SELECT email, name, language, cities FROM subscriber")
+    rows = db.execute(f"SELECT {_PERSON} FROM subscriber")
     return [person_of(*row) for row in rows]
 
 
@@ -155,9 +186,7 @@ def merge(csv_people: Iterable[Subscriber], web_people: Iterable[Subscriber]) ->
 
 def web_person(db: Database, ident: str) -> Subscriber | None:
     """The web subscriber whose links carry ``ident`` under the current key (an index)."""
-    row = db.execute(
-        "SELECT email, name, language, cities FROM subscriber WHERE ident = ?", (ident,)
-    ).fetchone()
+    row = db.execute(f"SELECT {_PERSON} FROM subscriber WHERE ident = ?", (ident,)).fetchone()
     return person_of(*row) if row else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from reminders.i18n.languages import LANGUAGES, N_
 from reminders.inputs.meetings import Series
 from reminders.inputs.subscribers import Subscriber, parse_address
 from reminders.publish.pages import language_switch
+from reminders.sms.numbers import parse_phone
 from reminders.store.attendance import tallies
 from reminders.web.app import site, store
 from reminders.web.guards import same_origin
@@ -31,9 +33,11 @@ __all__ = [
     "invalid_link",
     "page",
     "person_from_form",
+    "reached_by",
     "refused_form",
     "signup_context",
     "switch",
+    "texting",
     "usable",
     "with_form",
 ]
@@ -130,8 +134,13 @@ def invalid_link() -> Response:
     )
 
 
+def texting() -> bool:
+    """Whether the series sends texts, so the forms offer the number and the choice."""
+    return site().settings.sms.enabled
+
+
 def signup_context(csrf: str) -> dict[str, Any]:
-    return {"csrf": csrf, "languages": usable(), "language": "en"}
+    return {"csrf": csrf, "languages": usable(), "language": "en", "texting": texting()}
 
 
 # A name goes into "Hello ...," of an email sent to any address typed in the form: it may
@@ -158,4 +167,30 @@ def person_from_form(form: Mapping[str, Any], series: Series) -> tuple[Subscribe
     cities = set(form.getlist("cities")) if hasattr(form, "getlist") else set()
     if language not in usable() or not cities <= set(series.cities):
         return None, N_("Please choose a language and cities from the lists.")
-    return Subscriber(email=email, name=name, language=language, cities=frozenset(cities)), ""
+    person = Subscriber(email=email, name=name, language=language, cities=frozenset(cities))
+    return reached_by(form, person)
+
+
+def reached_by(form: Mapping[str, Any], person: Subscriber) -> tuple[Subscriber | None, str]:
+    """``person`` with the channels and number the form chose (kept if it chose none).
+
+    An empty number field keeps the number ``person`` has; a number given with
+    email alone is kept for later, unused.
+    """
+    if not texting():
+        return person, ""
+    channels = str(form.get("channels", ";".join(sorted(person.channels))))
+    if channels not in CHOICES:
+        return None, N_("Please choose a language and cities from the lists.")
+    phone = person.phone
+    if typed := str(form.get("phone", "")).strip():
+        try:
+            phone = parse_phone(typed, site().settings.sms.region)
+        except ValueError:
+            phone = ""
+    if "sms" in channels and not phone:
+        return None, N_("Please enter a mobile phone number for text messages, or choose email.")
+    return replace(person, phone=phone, channels=frozenset(channels.split(";"))), ""
+
+
+CHOICES = ("email", "sms", "email;sms")

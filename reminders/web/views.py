@@ -16,6 +16,8 @@ from flask import Blueprint, Response, request
 from reminders.i18n.languages import N_
 from reminders.inputs.subscribers import Subscriber
 from reminders.publish.pages import landing_page
+from reminders.sms.numbers import mask_number
+from reminders.store.base import stamp
 from reminders.store.confirmations import queue_confirmation
 from reminders.store.signups import confirm, leave, save_preferences, start_signup
 from reminders.tokens import InvalidToken, read_token
@@ -44,7 +46,7 @@ def _leave(ident: str) -> Response:
     db = store()
     person = site().person(db, ident)
     if person is not None:
-        leave(db, person.email, site().clock())
+        leave(db, person, site().clock())
         log.info("unsubscribed one address")
     return pages.page(
         title=N_("You will get no more emails"),
@@ -191,6 +193,8 @@ def preferences_form() -> Response:
             form="preferences",
             person=person,
             languages=pages.usable(),
+            texting=pages.texting(),
+            masked=mask_number(person.phone) if person.phone else "",
             csrf=csrf,
             action=request.full_path,
         ),
@@ -219,8 +223,20 @@ def preferences() -> Response:
         return pages.page(
             400, title=N_("Please check the form"), paragraphs=[N_("Unknown choice.")]
         )
+    chosen, problem = pages.reached_by(
+        request.form,
+        replace(
+            person or Subscriber(email="unknown@example.org"),
+            language=language,
+            cities=frozenset(cities),
+        ),
+    )
+    if chosen is None:
+        return pages.page(400, title=N_("Please check the form"), paragraphs=[problem])
     if person is not None:
-        chosen = replace(person, language=language, cities=frozenset(cities))
+        newly = chosen.phone != person.phone or "sms" not in person.channels
+        if newly and "sms" in chosen.channels:  # the agreement the consent question follows
+            chosen = replace(chosen, sms_consent=f"web preferences {stamp(here.clock())}")
         save_preferences(db, chosen, here.clock(), here.secret.current)
     return pages.page(title=N_("Saved"), paragraphs=[N_("Your choices are saved.")])
 

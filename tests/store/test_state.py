@@ -322,9 +322,28 @@ def test_signup_confirm_and_leave(db: Database) -> None:
     assert confirm(db, again.id, NOW + timedelta(hours=50)) == person
     assert confirm(db, again.id, NOW + timedelta(hours=50)) is None
     assert web_subscribers(db) == [person]
-    leave(db, person.email, NOW)
+    leave(db, person, NOW)
     assert web_subscribers(db) == []
     assert ledger.suppressed(db) == {"new@example.org"}
+
+
+def test_leaving_stops_texts_too_and_signing_up_again_lifts_only_that(db: Database) -> None:
+    person = Subscriber(
+        email="new@example.org", phone="+16175550123", channels=frozenset({"email", "sms"})
+    )
+    confirmed = confirm(db, start_signup(db, person, NOW).id, NOW)
+    assert confirmed is not None
+    assert confirmed.phone == "+16175550123"
+    assert confirmed.sms_consent.startswith("web form, confirmed by email")
+    leave(db, confirmed, NOW)
+    assert ledger.suppressed(db) == {"new@example.org", "sms:+16175550123"}
+    later = NOW + timedelta(hours=1)
+    assert confirm(db, start_signup(db, person, later).id, later) is not None
+    assert ledger.suppressed(db) == set()
+    ledger.suppress(db, "sms:+16175550123", "replied STOP", later)
+    again = later + timedelta(hours=1)
+    assert confirm(db, start_signup(db, person, again).id, again) is not None
+    assert ledger.suppressed(db) == {"sms:+16175550123"}  # only START lifts a STOP
 
 
 def test_a_server_url_is_named_without_its_password() -> None:
