@@ -57,6 +57,7 @@ clean:
 	rm -rf $(VENV) var public .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 bench: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet --editable '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 # Translations (gettext catalogs under reminders/locale/, see README "Languages").

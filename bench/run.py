@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
@@ -31,11 +32,15 @@ from icalendar import Calendar, Event, vCalAddress
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from builds import build_rows  # noqa: E402
+from peers import command_time, django_loop, ics_feed  # noqa: E402
+
 from reminders.daemon import Daemon  # noqa: E402
 from reminders.inputs.meetings import Meeting, Series  # noqa: E402
 from reminders.kinds import Kind  # noqa: E402
 from reminders.mail.assembly import compose  # noqa: E402
 from reminders.publish.feed import FeedOptions, fingerprint, series_feed, shown  # noqa: E402
+from reminders.publish.site import meeting_calendar  # noqa: E402
 from reminders.revisions import revise  # noqa: E402
 from reminders.sending import identity, load_inputs, prepare, send_due  # noqa: E402
 from reminders.settings import load_settings  # noqa: E402
@@ -142,13 +147,15 @@ def feed_rows() -> list[tuple[str, ...]]:
         ours = median_time(lambda s=series: our_feed(s), runs)
         bare = median_time(lambda s=series: bare_feed(s), runs)
         memory = peak_memory(lambda s=series: our_feed(s))
+        peer = median_time(lambda s=series: ics_feed(s), runs) if count <= 1_000 else None
+        versus = f"; the ics package {peer / ours:.1f}× slower" if peer else ""
         rows.append(
             (
                 f"feed, {count:,} meetings",
                 f"{ours * 1000:,.0f} ms",
                 f"{ours / count * 1e6:,.0f} µs/event",
                 f"{memory / 2**20:,.1f} MiB",
-                f"{ours / bare:.2f}× bare icalendar",
+                f"{ours / bare:.2f}× bare icalendar{versus}",
             )
         )
     return rows
@@ -207,12 +214,14 @@ def run_send(config: Path) -> float:
     return elapsed
 
 
-def prebuilt(config: Path) -> list[tuple[str, bytes]]:
-    """The same messages, each built with the reference composer, for the bare loop."""
+def prebuilt(config: Path, letters: list[tuple[str, Any]] | None = None) -> list[tuple[str, bytes]]:
+    """The same messages, each built with the reference composer, for the bare loop.
+
+    ``letters`` receives each person's rendered letter, for the peers.
+    """
     from reminders.mail.assembly import personal_links
     from reminders.mail.context import message_context
     from reminders.mail.templates import Templates
-    from reminders.publish.site import meeting_calendar
 
     settings = load_settings(config, config.parent)
     inputs = load_inputs(settings)
@@ -233,6 +242,8 @@ def prebuilt(config: Path) -> list[tuple[str, bytes]]:
             SEND_AT,
         )
         letter = templates.render("reminder", context)
+        if letters is not None:
+            letters.append((person.email, letter))
         message = compose(
             letter,
             identity=me,
@@ -381,6 +392,36 @@ def send_rows(folder: Path) -> list[tuple[str, ...]]:
     return rows
 
 
+def command_rows(folder: Path, count: int = 2_000, runs: int = 3) -> list[tuple[str, ...]]:
+    """The whole `reminders send` command against bare smtplib and Django, same letters and sink."""
+    with sink() as port:
+        home = folder / "command"
+        home.mkdir()
+        config = workspace(home, count, port)
+        letters: list[tuple[str, Any]] = []
+        messages = prebuilt(config, letters)
+        settings = load_settings(config, home)
+        meeting = load_inputs(settings).series.meetings[0]
+        revisions = revise({meeting.id: "x"}, {}, SEND_AT)
+        calendar = meeting_calendar(load_inputs(settings).series, meeting, revisions, OPTIONS)
+        ours, bare, django = [], [], []
+        for _ in range(runs):  # interleaved, so a slow moment of the machine hits all three
+            ours.append(command_time(config, SEND_AT.isoformat()))
+            bare.append(bare_loop(port, messages))
+            django.append(django_loop(port, letters, calendar))
+    command, floor, peer = map(statistics.median, (ours, bare, django))
+    return [
+        (
+            f"send command, {count:,} subscribers, start to exit",
+            f"{count / command:,.0f} msg/s",
+            f"{command / count * 1000:.2f} ms/msg",
+            "",
+            f"{floor / command:.0%} of bare smtplib ({count / floor:,.0f} msg/s); "
+            f"{peer / command:.2f}× Django's EmailMultiAlternatives ({count / peer:,.0f} msg/s)",
+        )
+    ]
+
+
 def live_workspace(home: Path, subscribers: int, port: int, state: str) -> Path:
     """A workspace whose one meeting's 2-hour window is open now, in real time, for daemons."""
     home.mkdir()
@@ -510,18 +551,32 @@ def tick_rows(folder: Path) -> list[tuple[str, ...]]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        rows = feed_rows() + send_rows(folder) + tick_rows(folder) + shared_rows(folder)
+        rows = feed_rows() + build_rows(folder) + send_rows(folder) + command_rows(folder)
+        rows += tick_rows(folder) + shared_rows(folder)
     cpu = platform.processor() or platform.machine()
-    print(
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    table = [
+        f"## {datetime.now(UTC):%Y-%m-%d}, commit {commit or 'unknown'}",
+        "",
         f"Machine: {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "
-        f"{resource.getpagesize()} B pages, Python {platform.python_version()}; "
-        f"{datetime.now(UTC):%Y-%m-%d}"
-    )
-    print()
-    print("| what | time | per item | memory | compared |")
-    print("| --- | --- | --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+        f"{resource.getpagesize()} B pages, Python {platform.python_version()}",
+        "",
+        "| what | time | per item | memory | compared |",
+        "| --- | --- | --- | --- | --- |",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+    print("\n".join(table))
+    record(table)
+
+
+def record(table: list[str]) -> None:
+    """Put the table on top of docs/benchmarks.md, the earlier ones kept below it."""
+    page = ROOT / "docs" / "benchmarks.md"
+    text = page.read_text(encoding="utf-8")
+    first = text.index("\n## ")  # the heading of the latest table so far
+    page.write_text(text[: first + 1] + "\n".join(table) + "\n\n" + text[first + 1 :])
 
 
 if __name__ == "__main__":

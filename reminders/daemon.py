@@ -28,6 +28,7 @@ from typing import IO
 
 from reminders.attendance import public_phrase
 from reminders.errors import DataError, ReminderError
+from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildBusy, build, page_environments
 from reminders.returned import read_mailbox
 from reminders.revisions import Revision
@@ -73,6 +74,8 @@ class Daemon:
         self.built: Inputs | None = None
         self.revisions: Mapping[str, Revision] = {}
         self.crowd: dict[str, tuple[str, int] | None] = {}  # the public counts last built
+        # The feeds' events, kept between rebuilds so an edit serializes only what it changed.
+        self.pieces = Pieces.load(pieces_file(settings.public))
         self.envs = page_environments(settings.templates, settings.locale, settings.allow_drafts)
 
     def reload(self) -> Inputs | None:
@@ -169,6 +172,7 @@ class Daemon:
                 now=now,
                 clock=clock,
                 public_counts=settings.attendance.public,
+                pieces=self.pieces,
             )
         except BuildBusy:
             # Another daemon is at it; send with the revisions it stores, and build next tick.

@@ -9,16 +9,25 @@ from pathlib import Path
 __all__ = ["write_atomically"]
 
 
-def write_atomically(path: Path, data: str | bytes, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` in one step: the old file or the new, never a mix."""
+def write_atomically(
+    path: Path, data: str | bytes, mode: int = 0o644, *, durable: bool = True
+) -> None:
+    """Replace ``path`` with ``data`` in one step: the old file or the new, never a mix.
+
+    ``durable=False`` skips flushing the bytes to the disk before the rename: for
+    files made again from their sources whenever they differ (the public
+    folder), where a power cut may leave an empty file that the next build
+    then rewrites, but not for state that exists nowhere else.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:

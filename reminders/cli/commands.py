@@ -303,7 +303,8 @@ def build(context: Context, out: Path | None, now: datetime | None) -> None:
     result = work.build(context.settings(), moment_or_now(now), out)
     click.echo(
         f"{result.folder}: {result.files} files, {len(result.written)} written, "
-        f"{len(result.removed)} removed, {len(result.revised)} events revised"
+        f"{len(result.removed)} removed, {len(result.revised)} events revised, "
+        f"{result.serialized} serialized"
     )
 
 

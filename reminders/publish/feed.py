@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vDuration, vUri
@@ -21,7 +22,7 @@ from reminders.i18n.languages import TBD_LOCATION
 from reminders.inputs.meetings import Meeting, Series
 from reminders.inputs.text import one_line
 from reminders.publish.links import feed_url, meeting_page_url
-from reminders.publish.timezones import vtimezone
+from reminders.publish.pieces import FORMAT, Pieces, zone_bytes
 from reminders.revisions import Revision
 
 __all__ = [
@@ -135,6 +136,10 @@ def _event(meeting: Meeting, view: Shown, revision: Revision, series: Series) ->
     return event
 
 
+def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> bytes:
+    return bytes(_event(meeting, view, revision, series).to_ical())
+
+
 def calendar_bytes(
     series: Series,
     meetings: Iterable[Meeting],
@@ -145,9 +150,39 @@ def calendar_bytes(
     source: str,
     language: str = "en",
     gettext: Callable[[str], str] = str,
+    pieces: Pieces | None = None,
 ) -> bytes:
-    """Serialize meetings as one VCALENDAR (METHOD:PUBLISH), CRLF, folded, UTF-8."""
+    """Serialize meetings as one VCALENDAR (METHOD:PUBLISH), CRLF, folded, UTF-8.
+
+    Each VEVENT and VTIMEZONE is serialized on its own and spliced in, which
+    gives the bytes of serializing the whole calendar; with ``pieces``, one
+    already made (in this build or a kept one) is not made again.
+    """
     chosen = list(meetings)
+    pieces = pieces or Pieces()
+    header = (name, source, series.description, series.timezone.key, options)
+    parts = [pieces.get(_key("calendar", PRODID, *header), partial(_header_bytes, *header))]
+    for zone, instants in _zone_spans(series, chosen).items():
+        parts.append(zone_bytes(zone, min(instants).year, max(instants).year))
+    for meeting in chosen:
+        revision = revisions[meeting.id]
+        parts.append(
+            pieces.event(
+                (meeting.id, language),
+                partial(_event_piece, meeting, options, language, gettext, revision, series),
+            )
+        )
+    parts.append(_END)
+    return b"".join(parts)
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def _header_bytes(
+    name: str, source: str, description: str | None, timezone: str, options: FeedOptions
+) -> bytes:
+    """The VCALENDAR's own lines (the calendar without its components)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -155,20 +190,47 @@ def calendar_bytes(
     cal.add("method", "PUBLISH")
     cal.add("name", one_line(name))
     cal.add("x-wr-calname", one_line(name))
-    if series.description:
-        cal.add("description", series.description)
-        cal.add("x-wr-caldesc", series.description)
-    cal.add("x-wr-timezone", series.timezone.key)
+    if description:
+        cal.add("description", description)
+        cal.add("x-wr-caldesc", description)
+    cal.add("x-wr-timezone", timezone)
     cal.add("refresh-interval", vDuration(options.refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(options.refresh))
     cal.add("source", vUri(source), parameters={"VALUE": "URI"})
     cal.add("url", vUri(options.base_url), parameters={"VALUE": "URI"})
-    for zone, instants in _zone_spans(series, chosen).items():
-        cal.add_component(vtimezone(zone, min(instants).date(), max(instants).date()))
-    for meeting in chosen:
-        view = shown(meeting, options, language, gettext)
-        cal.add_component(_event(meeting, view, revisions[meeting.id], series))
-    return bytes(cal.to_ical())
+    return bytes(cal.to_ical()).removesuffix(_END)
+
+
+def _event_piece(
+    meeting: Meeting,
+    options: FeedOptions,
+    language: str,
+    gettext: Callable[[str], str],
+    revision: Revision,
+    series: Series,
+) -> tuple[str, Callable[[], bytes]]:
+    """The key of a meeting's VEVENT (everything its bytes are made of), and its maker."""
+    view = shown(meeting, options, language, gettext)
+    key = _key(
+        "event",
+        meeting.id,
+        meeting.start.isoformat(),
+        meeting.end.isoformat(),
+        meeting.zone.key,
+        revision.sequence,
+        revision.modified.isoformat(),
+        series.domain,
+        series.organizer_email,
+        series.organizer_name,
+        *astuple(view),
+    )
+    return key, partial(_event_bytes, meeting, view, revision, series)
+
+
+def _key(*parts: object) -> str:
+    """A piece's key: its inputs, with the format, hashed."""
+    text = json.dumps((FORMAT, *parts), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _zone_spans(series: Series, meetings: list[Meeting]) -> dict[ZoneInfo, list[datetime]]:
@@ -179,7 +241,14 @@ def _zone_spans(series: Series, meetings: list[Meeting]) -> dict[ZoneInfo, list[
     return spans or {series.timezone: [datetime(2000, 1, 1, tzinfo=series.timezone)]}
 
 
-def series_feed(series: Series, revisions: Mapping[str, Revision], options: FeedOptions) -> bytes:
+def series_feed(
+    series: Series,
+    revisions: Mapping[str, Revision],
+    options: FeedOptions,
+    pieces: Pieces | None = None,
+) -> bytes:
     """The whole series as a subscribable feed."""
     url = feed_url(options.base_url)
-    return calendar_bytes(series, series, revisions, options, name=series.name, source=url)
+    return calendar_bytes(
+        series, series, revisions, options, name=series.name, source=url, pieces=pieces
+    )

@@ -25,6 +25,7 @@ from reminders.inputs.meetings import Meeting, Series, slug
 from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
 from reminders.publish.links import city_feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
+from reminders.publish.pieces import Pieces, pieces_file
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.store.attendance import tallies
 from reminders.store.base import Database, holder, stamp
@@ -63,6 +64,7 @@ class BuildResult:
     revised: tuple[str, ...]
     files: int
     revisions: Mapping[str, Revision]
+    serialized: int  # events serialized (the others were kept from earlier builds)
 
 
 def site_files(
@@ -72,17 +74,23 @@ def site_files(
     envs: Mapping[str, Environment],
     now: datetime,
     crowd: Mapping[str, int] | None = None,
+    pieces: Pieces | None = None,
 ) -> dict[str, bytes]:
     """Every file of the public folder, by path relative to it.
 
     ``envs`` maps each usable language (English first) to its page environment:
     each gets a landing page (``index.html``, ``index.<lang>.html``) and a feed
     (``meetings.ics``, ``meetings.<lang>.ics``) with the same UIDs. ``crowd``:
-    see :func:`landing_page` (the feeds never carry counts).
+    see :func:`landing_page` (the feeds never carry counts). Each event is
+    serialized once for all the files that hold it, and not at all if
+    ``pieces`` kept it from an earlier build.
     """
-    files = {"meetings.ics": series_feed(series, revisions, options)}
+    pieces = pieces or Pieces()
+    files = {"meetings.ics": series_feed(series, revisions, options, pieces)}
     for meeting in series:
-        files[f"meetings/{meeting.id}.ics"] = meeting_calendar(series, meeting, revisions, options)
+        files[f"meetings/{meeting.id}.ics"] = meeting_calendar(
+            series, meeting, revisions, options, pieces
+        )
     for city in series.cities:
         files[f"cities/{slug(city)}.ics"] = calendar_bytes(
             series,
@@ -91,6 +99,7 @@ def site_files(
             options,
             name=f"{series.name} – {city}",
             source=city_feed_url(options.base_url, slug(city)),
+            pieces=pieces,
         )
     switch = language_switch(
         list(envs), lambda tag: "index.html" if tag == "en" else f"index.{tag}.html"
@@ -111,6 +120,7 @@ def site_files(
                     source=f"{options.base_url}meetings.{tag}.ics",
                     language=tag,
                     gettext=translate,  # type: ignore[arg-type]
+                    pieces=pieces,
                 )
         files["style.css"] = envs["en"].get_template("style.css").render().encode("utf-8")
     except TemplateError as error:
@@ -129,11 +139,17 @@ def page_environments(
 
 
 def meeting_calendar(
-    series: Series, meeting: Meeting, revisions: Mapping[str, Revision], options: FeedOptions
+    series: Series,
+    meeting: Meeting,
+    revisions: Mapping[str, Revision],
+    options: FeedOptions,
+    pieces: Pieces | None = None,
 ) -> bytes:
     """One meeting's own .ics: the download, and the email attachment."""
     source = meeting_ics_url(options.base_url, meeting)
-    return calendar_bytes(series, [meeting], revisions, options, name=meeting.title, source=source)
+    return calendar_bytes(
+        series, [meeting], revisions, options, name=meeting.title, source=source, pieces=pieces
+    )
 
 
 def current_revisions(
@@ -158,7 +174,7 @@ def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[s
     for name, data in sorted(files.items()):
         path = folder / name
         if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data)
+            write_atomically(path, data, durable=False)  # the next build repairs a torn file
             written.append(name)
     removed = []
     for pattern in OWNED:
@@ -202,6 +218,7 @@ def build(
     now: datetime,
     clock: Callable[[], datetime] = _real_time,
     public_counts: bool = False,
+    pieces: Pieces | None = None,
 ) -> BuildResult:
     """Rebuild the public folder from the series, bumping changed events.
 
@@ -209,15 +226,22 @@ def build(
     :func:`page_environments`). The lease that keeps builders apart runs on
     ``clock`` (the real time), not on ``now``, which may be a moment replayed
     from the past. With ``public_counts``, the landing pages say roughly how
-    many people plan to come.
+    many people plan to come. ``pieces`` are the events kept from earlier
+    builds (the daemon's, in memory); without them, those kept in the file
+    beside the folder, which the build then updates.
     """
+    kept = pieces_file(folder)
+    if pieces is None:
+        pieces = Pieces.load(kept)
     crowd = {key: tally.expected for key, tally in tallies(db).items()} if public_counts else None
     with _building(db, clock):
         # Revisions are stored before files are written: a crash in between rewrites the
         # same bytes next time, never a lower SEQUENCE.
         revisions, revised = current_revisions(db, series, options, now)
-        files = site_files(series, revisions, options, envs, now, crowd)
+        files = site_files(series, revisions, options, envs, now, crowd, pieces)
         written, removed = publish(files, folder)
+        serialized = pieces.made
+        pieces.save(kept)
     return BuildResult(
         folder=folder,
         written=tuple(written),
@@ -225,4 +249,5 @@ def build(
         revised=tuple(revised),
         files=len(files),
         revisions=revisions,
+        serialized=serialized,
     )

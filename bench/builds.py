@@ -1,0 +1,119 @@
+"""Whole `reminders build` commands against their floor, cold and after one edit.
+
+The floor is what no build can go below: a process that starts, imports
+icalendar and serializes each distinct event once (per usable language; the
+default settings use English only) with the bare library. Both sides are
+timed as whole processes, start to exit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+__all__ = ["build_rows"]
+
+CITIES = ("Worcester", "Framingham", "Lawrence", "Waltham", "Chelsea")
+CITIES += ("Brockton", "Lowell", "New Bedford", "Springfield", "Boston")
+NOW = "2011-02-15T12:00-05:00"
+
+# The floor, as a program of its own: the same events, each serialized once.
+FLOOR = """
+import sys
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+from icalendar import Event, vCalAddress
+zone, count = ZoneInfo("America/New_York"), int(sys.argv[1])
+stamp = datetime(2011, 2, 15, 17, tzinfo=timezone.utc)
+out = []
+for n in range(count):
+    start = datetime.combine(date(2011, 1, 3) + timedelta(days=n % 1000), datetime.min.time())
+    start = start.replace(hour=14, tzinfo=zone)
+    event = Event()
+    event.add("uid", f"m{n:05d}@example.org")
+    event.add("dtstamp", stamp)
+    event.add("last-modified", stamp)
+    event.add("sequence", 0)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(hours=2))
+    event.add("summary", f"Meeting {n}")
+    event.add("location", f"Hall {n}, {n} Main Street")
+    event.add("description", f"Details and updates: https://example.org/meetings/#m{n:05d}")
+    event.add("url", f"https://example.org/meetings/#m{n:05d}")
+    event.add("organizer", vCalAddress("mailto:bench@example.org"))
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    out.append(event.to_ical())
+sys.stdout.write(str(sum(map(len, out))))
+"""
+
+
+def _series(folder: Path, count: int, moved: int | None = None) -> None:
+    """A meetings file of ``count`` meetings, every venue known; ``moved`` starts an hour later."""
+    lines = ['[calendar]\nname = "Bench"\ntimezone = "America/New_York"\ndomain = "example.org"']
+    for n in range(count):
+        day = date(2011, 1, 3) + timedelta(days=n % 1000)
+        start = "15:00" if n == moved else "14:00"
+        lines.append(
+            f'[[meeting]]\nid = "m{n:05d}"\ncity = "{CITIES[n % 10]}"\ndate = {day}\n'
+            f'start = "{start}"\nend = "16:00"\nvenue = "Hall {n}"\naddress = "{n} Main Street"'
+        )
+    (folder / "meetings.toml").write_text("\n\n".join(lines) + "\n")
+
+
+def _timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def build_rows(folder: Path) -> list[tuple[str, ...]]:
+    rows = []
+    for count, runs in ((1_000, 3), (10_000, 1)):
+        home = folder / f"build{count}"
+        home.mkdir()
+        (home / "reminders.toml").write_text(
+            'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
+            'base_url = "https://example.org/meetings/"\n'
+        )
+        (home / "subscribers.csv").write_text("email,name,language,cities\n")
+        build = [sys.executable, "-m", "reminders", "build", "--now", NOW]
+        colds, edits = [], []
+        for _ in range(runs):
+            for made in ("public", "var"):
+                shutil.rmtree(home / made, ignore_errors=True)
+            for made in ("public.pieces", "public.state-id"):
+                (home / made).unlink(missing_ok=True)
+            _series(home, count)
+            colds.append(_timed(build, home))
+            _series(home, count, moved=count // 2)
+            edits.append(_timed(build, home))
+        floor = statistics.median(
+            _timed([sys.executable, "-c", FLOOR, str(count)], home) for _ in range(runs)
+        )
+        cold, edit = statistics.median(colds), statistics.median(edits)
+        files = sum(1 for path in (home / "public").rglob("*") if path.is_file())
+        rows.append(
+            (
+                f"build, {count:,} meetings, cold ({files:,} files)",
+                f"{cold * 1000:,.0f} ms",
+                f"{cold / count * 1e6:,.0f} µs/meeting",
+                "",
+                f"{cold / floor:.2f}× bare icalendar, each event once ({floor * 1000:,.0f} ms)",
+            )
+        )
+        rows.append(
+            (
+                f"build, {count:,} meetings, after one edit",
+                f"{edit * 1000:,.0f} ms",
+                "",
+                "",
+                f"{edit / cold:.0%} of the cold build",
+            )
+        )
+    return rows

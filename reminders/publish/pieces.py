@@ -1,0 +1,107 @@
+"""The feeds' serialized pieces: each VEVENT and VTIMEZONE made once, events kept between builds.
+
+A build puts one meeting into several files (the series feed, its city's, its
+own .ics, each language's feed), and serializing is most of what a build
+costs. So each piece is serialized once and its bytes spliced into every file
+that holds it, which gives the same bytes as serializing the whole calendar
+(``tests/publish/test_pieces.py`` holds the two equal).
+
+An event's bytes are kept under a key made of everything they are made of (the
+meeting's id, times and zone, what the calendar shows of it in that language,
+its revision, the series' domain and organizer, this module's format and the
+icalendar version), so a kept piece can never be stale: anything that would
+change the bytes is a new key. Between commands the events are kept in a file
+beside the public folder (:func:`pieces_file`); a file that cannot be read, or
+was written by another format, is ignored and the build starts cold. A
+VTIMEZONE is kept for the run only: its bytes follow the system's zone data,
+which can change between runs without a trace in any key.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from reminders.files import write_atomically
+from reminders.publish.timezones import vtimezone
+
+__all__ = ["FORMAT", "Pieces", "pieces_file", "zone_bytes"]
+
+# Part of every key: bump the number when the VEVENT the feed writes changes shape.
+FORMAT = f"1/{icalendar.__version__}"
+
+
+def pieces_file(public: Path) -> Path:
+    """Where a build keeps its pieces: beside the public folder, never served."""
+    return public.with_name(public.name + ".pieces")
+
+
+@functools.lru_cache(maxsize=256)
+def zone_bytes(zone: ZoneInfo, first_year: int, last_year: int) -> bytes:
+    """A VTIMEZONE covering the years (its rules depend on the years alone)."""
+    return bytes(vtimezone(zone, date(first_year, 1, 1), date(last_year, 1, 1)).to_ical())
+
+
+class Pieces:
+    """Serialized VEVENTs by key: those kept from earlier builds, and those used now.
+
+    One object can serve build after build (the daemon keeps one): :meth:`save`
+    ends a build.
+    """
+
+    def __init__(self, kept: dict[str, bytes] | None = None) -> None:
+        self.kept = kept or {}
+        self.used: dict[str, bytes] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        self.made = 0  # events serialized in this build
+
+    def event(
+        self, name: tuple[str, str], describe: Callable[[], tuple[str, Callable[[], bytes]]]
+    ) -> bytes:
+        """The piece of a meeting in a language; ``describe`` (its key and maker) runs once a build.
+
+        The key needs what the calendar shows of the meeting, which takes as long
+        to work out as the rest: a build that puts the meeting in several files
+        works it out once.
+        """
+        key = self.names.get(name)
+        if key is None:
+            key, make = describe()
+            self.names[name] = key
+            if key not in self.used and key not in self.kept:
+                self.made += 1
+            return self.get(key, make)
+        return self.used[key]
+
+    def get(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """The piece under ``key``, made by ``make`` only if no build made it before."""
+        found = self.used.get(key) or self.kept.get(key)
+        if found is None:
+            found = make()
+        self.used[key] = found
+        return found
+
+    @classmethod
+    def load(cls, path: Path) -> Pieces:
+        """The pieces kept at ``path``; none if it is missing, unreadable or of another format."""
+        try:
+            data = json.loads(path.read_bytes())
+            if data.get("format") != FORMAT:
+                return cls()
+            return cls({key: text.encode("utf-8") for key, text in data["events"].items()})
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            return cls()
+
+    def save(self, path: Path) -> None:
+        """End a build: keep the pieces it used (those of the past fall away), in ``path`` too."""
+        if self.used.keys() != self.kept.keys():
+            events = {key: data.decode("utf-8") for key, data in sorted(self.used.items())}
+            text = json.dumps({"format": FORMAT, "events": events}, ensure_ascii=False)
+            write_atomically(path, text.encode("utf-8"))
+        self.kept, self.used, self.names, self.made = self.used, {}, {}, 0
