@@ -148,7 +148,7 @@ def feed_rows() -> list[tuple[str, ...]]:
         bare = median_time(lambda s=series: bare_feed(s), runs)
         memory = peak_memory(lambda s=series: our_feed(s))
         peer = median_time(lambda s=series: ics_feed(s), runs) if count <= 1_000 else None
-        versus = f"; the ics package {peer / ours:.1f}× slower" if peer else ""
+        versus = f"; the ics package takes {peer / ours:.2f}× this time" if peer else ""
         rows.append(
             (
                 f"feed, {count:,} meetings",
