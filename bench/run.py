@@ -32,7 +32,7 @@ from icalendar import Calendar, Event, vCalAddress
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from builds import build_rows  # noqa: E402
+from builds import build_rows, daemon_rows  # noqa: E402
 from peers import command_time, django_loop, ics_feed  # noqa: E402
 
 from reminders.daemon import Daemon  # noqa: E402
@@ -551,7 +551,8 @@ def tick_rows(folder: Path) -> list[tuple[str, ...]]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        rows = feed_rows() + build_rows(folder) + send_rows(folder) + command_rows(folder)
+        rows = feed_rows() + build_rows(folder) + daemon_rows(folder)
+        rows += send_rows(folder) + command_rows(folder)
         rows += tick_rows(folder) + shared_rows(folder)
     cpu = platform.processor() or platform.machine()
     commit = subprocess.run(

@@ -8,6 +8,7 @@ environment with its catalog installed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +63,11 @@ class MeetingView:
     map_url: str | None
 
 
+# A page view is a pure function of its arguments, and most of a landing page's cost; a
+# process that renders pages again and again (the daemon after each edit, the web
+# application on each request) reuses the views of the meetings that did not change. The
+# catalog is in the key (``gettext`` is its bound method), so a reloaded one is a miss.
+@functools.lru_cache(maxsize=16_384)
 def meeting_view(
     meeting: Meeting,
     options: FeedOptions,
