@@ -66,6 +66,18 @@ def _series(folder: Path, count: int, moved: int | None = None) -> None:
     (folder / "meetings.toml").write_text("\n\n".join(lines) + "\n")
 
 
+def _home(folder: Path, count: int) -> Path:
+    """A workspace of ``count`` meetings and nobody on the list, with default settings."""
+    folder.mkdir()
+    (folder / "reminders.toml").write_text(
+        'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
+        'base_url = "https://example.org/meetings/"\n'
+    )
+    (folder / "subscribers.csv").write_text("email,name,language,cities\n")
+    _series(folder, count)
+    return folder
+
+
 def _timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
@@ -75,13 +87,7 @@ def _timed(command: list[str], cwd: Path) -> float:
 def build_rows(folder: Path) -> list[tuple[str, ...]]:
     rows = []
     for count, runs in ((1_000, 3), (10_000, 1)):
-        home = folder / f"build{count}"
-        home.mkdir()
-        (home / "reminders.toml").write_text(
-            'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
-            'base_url = "https://example.org/meetings/"\n'
-        )
-        (home / "subscribers.csv").write_text("email,name,language,cities\n")
+        home = _home(folder / f"build{count}", count)
         build = [sys.executable, "-m", "reminders", "build", "--now", NOW]
         colds, edits = [], []
         for _ in range(runs):
@@ -127,14 +133,7 @@ def daemon_rows(folder: Path, count: int = 10_000) -> list[tuple[str, ...]]:
     from reminders.daemon import Daemon
     from reminders.settings import load_settings
 
-    home = folder / "daemon"
-    home.mkdir()
-    (home / "reminders.toml").write_text(
-        'meetings = "meetings.toml"\nsubscribers = "subscribers.csv"\n'
-        'base_url = "https://example.org/meetings/"\n'
-    )
-    (home / "subscribers.csv").write_text("email,name,language,cities\n")
-    _series(home, count)
+    home = _home(folder / "daemon", count)
     daemon = Daemon(load_settings(home / "reminders.toml", home))
     quiet = datetime(2011, 2, 1, 3, tzinfo=ZoneInfo("America/New_York"))  # nothing is due
     start = time.perf_counter()

@@ -400,10 +400,10 @@ def command_rows(folder: Path, count: int = 2_000, runs: int = 3) -> list[tuple[
         config = workspace(home, count, port)
         letters: list[tuple[str, Any]] = []
         messages = prebuilt(config, letters)
-        settings = load_settings(config, home)
-        meeting = load_inputs(settings).series.meetings[0]
+        series = load_inputs(load_settings(config, home)).series
+        meeting = series.meetings[0]
         revisions = revise({meeting.id: "x"}, {}, SEND_AT)
-        calendar = meeting_calendar(load_inputs(settings).series, meeting, revisions, OPTIONS)
+        calendar = meeting_calendar(series, meeting, revisions, OPTIONS)
         ours, bare, django = [], [], []
         for _ in range(runs):  # interleaved, so a slow moment of the machine hits all three
             ours.append(command_time(config, SEND_AT.isoformat()))

@@ -116,7 +116,8 @@ def fingerprint(view: Shown) -> str:
     return hashlib.sha256(json.dumps(fields).encode("ascii")).hexdigest()
 
 
-def _event(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> Event:
+def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> bytes:
+    """One meeting's VEVENT, serialized."""
     event = Event()
     event.add("uid", f"{meeting.id}@{series.domain}")
     event.add("dtstamp", revision.modified.astimezone(UTC))
@@ -133,11 +134,7 @@ def _event(meeting: Meeting, view: Shown, revision: Revision, series: Series) ->
     event.add("organizer", organizer)
     event.add("status", view.status)
     event.add("transp", "OPAQUE")
-    return event
-
-
-def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> bytes:
-    return bytes(_event(meeting, view, revision, series).to_ical())
+    return bytes(event.to_ical())
 
 
 def calendar_bytes(

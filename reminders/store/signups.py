@@ -116,17 +116,17 @@ def confirm(
         if row is None:
             return None
         email, name, language, cities, phone, channels = row
+        agreed = f"web form, confirmed by email {stamp(now)}" if phone else ""
+        person = person_of(email, name, language, cities, phone, channels, agreed)
         db.execute("DELETE FROM signup WHERE id = ?", (signup_id,))
         # Confirming is fresh consent: it lifts an earlier unsubscription, of the
         # address and of the number, but a number that texted STOP stays stopped
         # until it texts START (the carriers' rule).
-        db.execute("DELETE FROM suppression WHERE recipient = ?", (email,))
+        db.execute("DELETE FROM suppression WHERE recipient = ?", (person.key,))
         db.execute(
             "DELETE FROM suppression WHERE recipient = ? AND reason = 'unsubscribed'",
-            (f"sms:{phone}",),
+            (person.by_text().key,),
         )
-        agreed = f"web form, confirmed by email {stamp(now)}" if phone else ""
-        person = person_of(email, name, language, cities, phone, channels, agreed)
         _store(db, person, now, key)
     return person
 

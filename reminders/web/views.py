@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 views = Blueprint("views", __name__)
 
+# Who a link names when it names nobody on the list: the pages do the same work for them.
+NOBODY = Subscriber(email="unknown@example.org")
+
 
 def _token(purpose: str) -> str | None:
     """The opaque id of this request's token for ``purpose``, or None if it is not valid."""
@@ -185,7 +188,7 @@ def preferences_form() -> Response:
     ident = _token("preferences")
     if ident is None:
         return pages.invalid_link()
-    person = site().person(store(), ident) or Subscriber(email="unknown@example.org")
+    person = site().person(store(), ident) or NOBODY
     return pages.with_form(
         "preferences",
         lambda csrf: pages.page(
@@ -226,7 +229,7 @@ def preferences() -> Response:
     chosen, problem = pages.reached_by(
         request.form,
         replace(
-            person or Subscriber(email="unknown@example.org"),
+            person or NOBODY,
             language=language,
             cities=frozenset(cities),
         ),
