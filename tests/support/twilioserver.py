@@ -133,9 +133,15 @@ class TwilioServer:
         self.server.server_close()
 
 
-def signed_post(url: str, params: dict[str, str], token: str = TOKEN) -> tuple[int, str]:
-    """POST ``params`` to ``url`` as Twilio calls a webhook: form-encoded and signed."""
-    signature = RequestValidator(token).compute_signature(url, params)
+def signed_post(
+    url: str, params: dict[str, str], token: str = TOKEN, public: str | None = None
+) -> tuple[int, str]:
+    """POST ``params`` to ``url`` as Twilio calls a webhook: form-encoded and signed.
+
+    The signature covers ``public``, the address the provider was given, when a
+    proxy stands between it and ``url``.
+    """
+    signature = RequestValidator(token).compute_signature(public or url, params)
     request = urllib.request.Request(
         url,
         data=urllib.parse.urlencode(params).encode(),

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from reminders.sms.transports import TOKEN_ENV
 from tests.conftest import ROOT, run_cli, set_setting
 from tests.support.mailsink import free_port
+from tests.support.twilioserver import ACCOUNT, TOKEN, signed_post
 from tests.support.webclient import Browserless, Reply
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -62,8 +64,12 @@ def wait_for_port(port: int) -> None:
 
 
 @pytest.fixture
-def deployment(workspace: Path, tmp_path: Path) -> Iterator[Deployment]:
+def deployment(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Deployment]:
     set_setting(workspace, '[web]\ntrusted_proxies = 1\n[mail]\ntransport = "maildir:var/outbox"')
+    set_setting(workspace, '[sms]\ntransport = "file:var/texts"')
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)  # the provider's webhooks are signed with it
     assert run_cli("build", "--now", "2011-02-15T12:00Z", cwd=workspace).returncode == 0
     app_port, port = free_port(), free_port()
     app = subprocess.Popen(
@@ -152,3 +158,21 @@ def test_answers_reach_the_application_through_nginx(deployment: Deployment) -> 
     assert deployment.client().get("/rsvp/2011-02-26-worcester").headers.get("cache-control") == (
         "no-store"
     )
+
+
+def test_the_text_provider_s_signed_webhooks_pass_through_nginx(deployment: Deployment) -> None:
+    """nginx hands the provider's form and signature over untouched; the app checks both."""
+    public = "https://example.org/meetings/"  # base_url: the address the provider was given
+    here = f"http://127.0.0.1:{deployment.port}/"
+    reply = {"AccountSid": ACCOUNT, "From": "+16175550123", "To": "+16175550199", "Body": " help "}
+    code, twiml = signed_post(f"{here}sms/inbound", reply, public=f"{public}sms/inbound")
+    assert code == 200
+    assert "<Message>Community meetings on Secure Communities. Questions:" in twiml
+    forged = signed_post(f"{here}sms/inbound", reply, "not-the-token", f"{public}sms/inbound")
+    assert forged[0] == 403
+    report = {"AccountSid": ACCOUNT, "MessageSid": "SM0", "MessageStatus": "delivered"}
+    assert signed_post(f"{here}sms/status", report, public=f"{public}sms/status")[0] == 204
+    assert signed_post(f"{here}sms/status", report)[0] == 403  # signed for the wrong address
+    link = deployment.client().get("/m/2011-02-26-worcester")
+    assert link.status == 302
+    assert link.headers["location"].endswith("#2011-02-26-worcester")
