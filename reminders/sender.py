@@ -6,12 +6,19 @@ delivery; each text is made by the run's text batch and handed to the text
 provider, whose id for it is kept as its Message-ID. Either outcome is
 recorded in its own transaction before the next message goes, so a crash
 repeats at most the message in flight.
+
+Making a message is pure work, and handing one over is mostly waiting for the
+server: while one message is with the server, a single composer thread makes
+the next one the claims say is coming. All making happens on that thread (the
+batch's caches are never shared between threads); the database and the
+transport stay on the caller's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,12 +38,15 @@ from reminders.privacy import mask
 from reminders.sms.messages import TextBatch
 from reminders.sms.numbers import mask_number
 from reminders.sms.transports import SmsTransport
-from reminders.store import ledger
+from reminders.store import ledger, queue
 from reminders.store.base import Database
 
 __all__ = ["Sender", "TextChannel"]
 
 log = logging.getLogger(__name__)
+
+# Sends one made message, calling its argument before the message itself goes.
+HandOver = Callable[[Callable[[], None]], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,54 +77,113 @@ class Sender:
         self.people = people
         self.meetings = {meeting.id: meeting for meeting in series}
         self.bounce = batch.bounce
+        self.composer = ThreadPoolExecutor(1, thread_name_prefix="composer")
+        self.ahead: dict[queue.Key, Future[HandOver]] = {}
+        self.pending: Callable[[], None] | None = None
 
-    def _email(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> Callable[[], str]:
+    def close(self) -> None:
+        """Record what is still unrecorded; stop the composer, dropping what it made ahead."""
+        try:
+            self.settle()
+        finally:
+            self.composer.shutdown(wait=True, cancel_futures=True)
+            self.ahead.clear()
+
+    def _make(self, delivery: Delivery) -> HandOver:
+        """The delivery's hand-over, with its message made (on the composer thread)."""
+        person = self.people[delivery.recipient]
+        meeting = self.meetings[delivery.meeting_id]
+        if person.email:
+            return self._email(meeting, delivery, person)
+        return self._text(meeting, delivery, person)
+
+    def _made(self, delivery: Delivery, upcoming: Delivery | None) -> HandOver:
+        made = self.ahead.pop(queue.key(delivery), None)
+        if made is None:
+            made = self.composer.submit(self._make, delivery)
+        self.ahead.clear()  # a guess that did not come true
+        if upcoming is not None and upcoming.recipient in self.people:
+            self.ahead[queue.key(upcoming)] = self.composer.submit(self._make, upcoming)
+        return made.result()
+
+    def _email(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> HandOver:
         data, message_id = self.batch.message(meeting, delivery.kind, person, delivery.previous)
         if self.signer is not None:
             data = self.signer.sign(data)  # last: the message is final
 
-        def hand_over() -> str:
+        def hand_over(ready: Callable[[], None]) -> str:
             # VERP: the return path names this delivery, so a bounce can be matched to it.
-            self.transport.send(return_path(self.bounce, message_id), person.email, data)
+            self.transport.send(return_path(self.bounce, message_id), person.email, data, ready)
             return message_id
 
         return hand_over
 
-    def _text(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> Callable[[], str]:
+    def _text(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> HandOver:
         channel = self.texts
         if channel is None:
             raise TransportError("a text is due but no text provider is set")
         body = channel.batch.text(meeting, delivery.kind, person)
-        return lambda: channel.transport.send(person.phone, body, channel.callback)
 
-    def deliver(self, delivery: Delivery, holder: str) -> str:
-        """Send one delivery and record it; return "sent", "failed" or "retry"."""
+        def hand_over(ready: Callable[[], None]) -> str:
+            ready()
+            return channel.transport.send(person.phone, body, channel.callback)
+
+        return hand_over
+
+    def deliver(self, delivery: Delivery, holder: str, upcoming: Delivery | None = None) -> str:
+        """Send one delivery and record it; return "sent", "failed" or "retry".
+
+        ``upcoming`` is the delivery likely to come next: it is made while this one is sent.
+        """
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]
-        if person.email:
-            hand_over, who = self._email(meeting, delivery, person), mask(person.email)
-        else:
-            hand_over, who = self._text(meeting, delivery, person), mask_number(person.phone)
-        self.db.still_there()  # a deleted ledger must stop the run before the next message
+        who = mask(person.email) if person.email else mask_number(person.phone)
         try:
-            message_id = hand_over()
-        except TemporaryFailure as error:
-            later = ledger.record_retry(self.db, delivery, str(error), self.now)
-            log.warning(
-                "%s %s to %s: %s; retry after %s",
-                meeting.id,
-                delivery.kind,
-                who,
-                error,
-                later.isoformat(timespec="minutes"),
-            )
-            return "retry"
-        except PermanentFailure as error:
-            ledger.record_failed(self.db, delivery, str(error), self.now)
-            if not person.email:  # a number that cannot get texts, as a hard bounce
-                ledger.suppress(self.db, person.key, "number cannot get texts", self.now)
-            log.warning("%s %s to %s failed for good: %s", meeting.id, delivery.kind, who, error)
-            return "failed"
+            self.db.still_there()  # a deleted ledger must stop the run before the next message
+            hand_over = self._made(delivery, upcoming)
+            try:
+                message_id = hand_over(self.settle)
+            except TemporaryFailure as error:
+                self.settle()
+                later = ledger.record_retry(self.db, delivery, str(error), self.now)
+                log.warning(
+                    "%s %s to %s: %s; retry after %s",
+                    meeting.id,
+                    delivery.kind,
+                    who,
+                    error,
+                    later.isoformat(timespec="minutes"),
+                )
+                return "retry"
+            except PermanentFailure as error:
+                self.settle()
+                ledger.record_failed(self.db, delivery, str(error), self.now)
+                if not person.email:  # a number that cannot get texts, as a hard bounce
+                    ledger.suppress(self.db, person.key, "number cannot get texts", self.now)
+                log.warning(
+                    "%s %s to %s failed for good: %s", meeting.id, delivery.kind, who, error
+                )
+                return "failed"
+        finally:
+            self.settle()  # whatever happened, the message before this one is on record
+        self.pending = lambda: self._record(delivery, meeting, message_id, holder, who)
+        log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
+        return "sent"
+
+    def settle(self) -> None:
+        """Record the message last accepted, if not yet on record.
+
+        A transport calls this once the next message's envelope is accepted,
+        before the message itself goes: the record is written while the server
+        reads the envelope, and a crash still repeats at most one message.
+        """
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending()
+
+    def _record(
+        self, delivery: Delivery, meeting: Meeting, message_id: str, holder: str, who: str
+    ) -> None:
         held = ledger.record_sent(
             self.db, delivery, message_id, self.now, Snapshot.of(meeting), holder
         )
@@ -126,5 +195,3 @@ class Sender:
                 delivery.kind,
                 who,
             )
-        log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
-        return "sent"

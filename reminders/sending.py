@@ -239,6 +239,7 @@ def send_due(
         lease=settings.queue.lease,
         margin=settings.mail.timeout_span,
         clock=clock or (lambda: now),
+        settle=sender.settle,
     )
     try:
         broken: set[str] = set()  # meetings whose messages cannot be made this run
@@ -246,7 +247,7 @@ def send_due(
             if delivery.meeting_id in broken:
                 continue  # its claim lapses with the lease; the next run tries again
             try:
-                report.count(delivery, sender.deliver(delivery, claims.holder))
+                report.count(delivery, sender.deliver(delivery, claims.holder, claims.upcoming()))
             except (TransportError, StateError):
                 raise
             except Exception:  # one meeting's surprise must not stop the others' reminders
@@ -264,6 +265,7 @@ def send_due(
         report.stopped, report.error = str(error), error
         log.error("sending stopped: %s; what is due stays due", error)
     finally:
+        sender.close()
         claims.close()
         if transport is None:
             outbox.close()

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from itsdangerous import BadData, URLSafeSerializer
 
@@ -69,6 +70,7 @@ def stable_id(secret: Secret, *parts: str) -> str:
     return _mac(secret.current, "id", *parts, size=15)
 
 
+@lru_cache(maxsize=64)  # a run signs thousands of links with a handful of these
 def _serializer(secret: Secret, purpose: str) -> URLSafeSerializer:
     # itsdangerous signs with the last key of its list and verifies with any.
     keys = list(reversed(secret.keys))

@@ -8,6 +8,7 @@ recorded, so everything due stays due).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from reminders.errors import ReminderError
@@ -18,6 +19,7 @@ __all__ = [
     "TemporaryFailure",
     "Transport",
     "TransportError",
+    "at_once",
 ]
 
 
@@ -39,11 +41,21 @@ class SessionFailure(TransportError):
     """The SMTP session failed (not one recipient): stop the run, keep everything due."""
 
 
+def at_once() -> None:
+    """Nothing to do before a message goes: the ``ready`` of a lone message."""
+
+
 class Transport(Protocol):
     """Somewhere messages go."""
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
-        """Hand over one message (CRLF line ends) for one recipient."""
+    def send(
+        self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
+    ) -> None:
+        """Hand over one message (CRLF line ends) for one recipient.
+
+        Call ``ready`` once, before the message itself can be delivered (an SMTP
+        transport, once the recipient is accepted); if it raises, nothing goes.
+        """
 
     def close(self) -> None:
         """Release the connection, if any."""

@@ -22,6 +22,7 @@ from reminders.mail.handover import (
     SessionFailure,
     TemporaryFailure,
     TransportError,
+    at_once,
 )
 from reminders.mail.outcomes import Stage, Trouble, Verdict, trouble_of, verdict
 
@@ -193,7 +194,9 @@ class SmtpTransport:
         if code not in good:
             raise smtplib.SMTPResponseException(code, reply)
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
+    def send(
+        self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
+    ) -> None:
         if self.interval:
             wait = self.last_send + self.interval - self.clock()
             if wait > 0:
@@ -205,6 +208,7 @@ class SmtpTransport:
             self._expect(*smtp.mail(sender), stage, {250})
             stage = Stage.RCPT
             self._expect(*smtp.rcpt(recipient), stage, {250, 251})
+            self._ready(ready)
             stage = Stage.DATA
             code, reply = smtp.data(message)
             stage = Stage.END_OF_DATA
@@ -220,6 +224,14 @@ class SmtpTransport:
             self._judge(stage, trouble, f"connection lost: {_reason(error)}")
         finally:
             self.last_send = self.clock()
+
+    def _ready(self, ready: Callable[[], None]) -> None:
+        """Run ``ready`` inside an open transaction; if it fails, end the transaction."""
+        try:
+            ready()
+        except BaseException:
+            self._reset()
+            raise
 
     def _judge(self, stage: Stage, trouble: Trouble, summary: str) -> None:
         """Raise what ``verdict`` decides for a failure at ``stage``."""

@@ -20,6 +20,7 @@ from datetime import datetime
 from email import quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from functools import lru_cache
 
 from markupsafe import escape
 
@@ -162,10 +163,19 @@ class MessageStencil:
 
 
 def _quoted_printable(text: str) -> bytes:
-    """Encode a body as ``EmailMessage.set_content(text, cte="quoted-printable")`` does."""
-    lines = text.encode("utf-8").splitlines()
-    data = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), LINE_LENGTH)
-    return data.replace("\n", "\r\n").encode("ascii")
+    """Encode a body as ``EmailMessage.set_content(text, cte="quoted-printable")`` does.
+
+    Quoted-printable encodes each line on its own, so a line is encoded once
+    per run: only the lines with a person's name or links differ per message.
+    """
+    lines = text.encode("utf-8").splitlines() or [b""]  # an empty body is one empty line
+    return b"".join(map(_quoted_line, lines))
+
+
+@lru_cache(maxsize=4096)
+def _quoted_line(line: bytes) -> bytes:
+    encoded = quoprimime.body_encode(line.decode("latin-1") + "\n", LINE_LENGTH, "\r\n")
+    return encoded.encode("ascii")
 
 
 def _folded(name: str, value: object) -> bytes:

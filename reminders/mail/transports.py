@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import mailbox
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from reminders.mail.handover import Transport, TransportError
+from reminders.mail.handover import Transport, TransportError, at_once
 from reminders.mail.smtp import PASSWORD_ENV, SmtpTransport, parse_smtp_url
 
 __all__ = ["MaildirTransport", "open_transport"]
@@ -28,7 +29,10 @@ class MaildirTransport:
             raise TransportError(f"outbox {path}: {error.strerror or error}") from None
         self.path = path
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
+    def send(
+        self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
+    ) -> None:
+        ready()
         try:
             # Maildir's own add() writes to tmp/ then links into new/: atomic. Files in a
             # Maildir use the local line end.

@@ -53,12 +53,16 @@ class Claims:
         lease: timedelta,
         margin: timedelta,
         clock: Callable[[], datetime],
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
         """Claim ``batch`` at a time for ``lease``; start no send within ``margin`` of its end.
 
-        ``margin`` is the longest one send may take (the SMTP timeout).
+        ``margin`` is the longest one send may take (the SMTP timeout). ``settle``
+        puts on record what the sender has sent; it is called before the queue is
+        claimed from or given back to, so a lapsed claim is never taken again for a
+        message that went.
         """
-        self.db, self.clock = db, clock
+        self.db, self.clock, self.settle = db, clock, settle
         self.holder = holder()
         self.batch, self.lease, self.margin = batch, lease, margin
         self.planned = {queue.key(d): d for d in planned}
@@ -68,6 +72,7 @@ class Claims:
     def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
         """Yield claimed deliveries in turn until the queue holds none for this sender."""
         while True:
+            self.settle()
             at = self.clock()
             keys = queue.claim(self.db, self.holder, at, at + self.lease, self.batch)
             if not keys:
@@ -90,7 +95,12 @@ class Claims:
                 self.held.pop(0)
             self._give_back()
 
+    def upcoming(self) -> Delivery | None:
+        """The delivery :meth:`take` will likely yield after the current one."""
+        return self.planned[self.held[1]] if len(self.held) > 1 else None
+
     def _give_back(self) -> None:
+        self.settle()
         if self.held:
             queue.release(self.db, self.holder, self.held)
             self.held = []

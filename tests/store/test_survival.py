@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from reminders.cli import work
+from reminders.mail.handover import at_once
 from reminders.mail.transports import open_transport
 from reminders.sending import load_inputs, prepare, send_due
 from reminders.store import open_state
@@ -72,8 +74,10 @@ def test_a_state_database_deleted_mid_run_stops_the_run(
     outbox = open_transport(settings.mail.transport, settings.root, timeout=5)
 
     class DeletingTransport:
-        def send(self, sender: str, recipient: str, message: bytes) -> None:
-            outbox.send(sender, recipient, message)
+        def send(
+            self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
+        ) -> None:
+            outbox.send(sender, recipient, message, ready)
             for path in state_files(mail_workspace):
                 path.unlink()
 
