@@ -7,6 +7,7 @@ builds of the same data give the same bytes and calendars see no change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -22,7 +23,7 @@ from reminders.i18n.languages import TBD_LOCATION
 from reminders.inputs.meetings import Meeting, Series
 from reminders.inputs.text import one_line
 from reminders.publish.links import feed_url, meeting_page_url
-from reminders.publish.pieces import FORMAT, Pieces, zone_bytes
+from reminders.publish.pieces import FORMAT, Pieces, serialized, zone_bytes
 from reminders.revisions import Revision
 
 __all__ = [
@@ -134,7 +135,7 @@ def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Seri
     event.add("organizer", organizer)
     event.add("status", view.status)
     event.add("transp", "OPAQUE")
-    return bytes(event.to_ical())
+    return serialized(event)
 
 
 def calendar_bytes(
@@ -179,23 +180,53 @@ _END = b"END:VCALENDAR\r\n"
 def _header_bytes(
     name: str, source: str, description: str | None, timezone: str, options: FeedOptions
 ) -> bytes:
-    """The VCALENDAR's own lines (the calendar without its components)."""
+    """The VCALENDAR's own lines (the calendar without its components).
+
+    The files of a build differ only in their name and source: those lines are
+    made for each, the others once (:func:`_header_lines`), in icalendar's order.
+    """
+    own = Calendar()
+    own.add("name", one_line(name))
+    own.add("x-wr-calname", one_line(name))
+    own.add("source", vUri(source), parameters={"VALUE": "URI"})
+    mine = dict(zip(_OWN, _lines(serialized(own))[1:-1], strict=True))
+    lines = _header_lines(description, timezone, options)
+    return b"".join(mine.get(line.partition(b":")[0], line) for line in lines)
+
+
+_OWN = (b"NAME", b"X-WR-CALNAME", b"SOURCE;VALUE=URI")  # as icalendar writes their names
+
+
+@functools.lru_cache(maxsize=64)
+def _header_lines(description: str | None, timezone: str, options: FeedOptions) -> list[bytes]:
+    """A header's lines, folded, with stand-ins where each file's own lines go."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", one_line(name))
-    cal.add("x-wr-calname", one_line(name))
+    cal.add("name", "-")
+    cal.add("x-wr-calname", "-")
     if description:
         cal.add("description", description)
         cal.add("x-wr-caldesc", description)
     cal.add("x-wr-timezone", timezone)
     cal.add("refresh-interval", vDuration(options.refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(options.refresh))
-    cal.add("source", vUri(source), parameters={"VALUE": "URI"})
+    cal.add("source", vUri("-"), parameters={"VALUE": "URI"})
     cal.add("url", vUri(options.base_url), parameters={"VALUE": "URI"})
-    return bytes(cal.to_ical()).removesuffix(_END)
+    return _lines(serialized(cal).removesuffix(_END))
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Serialized content lines, each with its folds and CRLF."""
+    lines: list[bytes] = []
+    for line in data.splitlines(keepends=True):
+        if line.startswith(b" ") and lines:
+            lines[-1] += line
+        else:
+            lines.append(line)
+    return lines
 
 
 def _event_piece(

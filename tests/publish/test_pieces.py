@@ -7,13 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
+from hypothesis import given
+from hypothesis import strategies as st
+from icalendar import Calendar, Event
 
 from reminders.cli import work
-from reminders.publish.pieces import pieces_file
+from reminders.inputs.meetings_file import load_series
+from reminders.inputs.text import one_line
+from reminders.publish.feed import FeedOptions, calendar_bytes
+from reminders.publish.pieces import pieces_file, serialized
 from reminders.publish.site import BuildResult
 from reminders.settings import load_settings
-from tests.conftest import edit_meetings, set_setting
+from tests.conftest import MEETINGS, edit_meetings, set_setting
 
 NOW = datetime(2011, 2, 15, 12, tzinfo=UTC)
 EVERY_LANGUAGE = (
@@ -41,6 +46,39 @@ def test_every_feed_is_what_icalendar_makes_of_the_whole_calendar(workspace: Pat
     for feed in feeds:
         data = feed.read_bytes()
         assert bytes(Calendar.from_ical(data).to_ical()) == data, feed.name
+
+
+# Around the 75-octet fold, in one, two, three and four-byte characters, with escapes.
+LINE_TEXT = st.text(st.sampled_from('a ,;\\^\n:"é€日😀'), max_size=160)
+
+
+@given(summary=LINE_TEXT, location=LINE_TEXT, name=LINE_TEXT)
+def test_serializing_skips_only_the_folds_icalendar_would_not_make(
+    summary: str, location: str, name: str
+) -> None:
+    event = Event()
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("description", name)
+    event.add("organizer", "mailto:x@example.org", parameters={"CN": name.replace("\n", " ")})
+    calendar = Calendar()
+    calendar.add_component(event)
+    assert serialized(calendar) == calendar.to_ical()
+
+
+@given(name=LINE_TEXT, source=st.text(st.sampled_from("a/é:%~"), max_size=100))
+def test_each_file_s_own_name_and_source_sit_in_the_header_icalendar_would_write(
+    name: str, source: str
+) -> None:
+    series = load_series(MEETINGS)
+    options = FeedOptions(base_url="https://example.org/meetings/")
+    url = f"https://example.org/{source}"
+    data = calendar_bytes(series, [], {}, options, name=name, source=url)
+    calendar = Calendar.from_ical(data)
+    assert calendar["NAME"] == calendar["X-WR-CALNAME"] == one_line(name)
+    assert calendar["SOURCE"] == url
+    assert calendar["DESCRIPTION"] == series.description
+    assert bytes(calendar.to_ical()) == data
 
 
 def test_a_rebuild_serializes_only_what_an_edit_changed(workspace: Path) -> None:
