@@ -6,11 +6,16 @@ language gets its own date order and 12- or 24-hour habit. Where CLDR falls
 short, this module fills in: Haitian Creole has no day, month or zone names
 there (Babel would print "Sat" and "M02"), and Babel cannot format the "B"
 day periods of Traditional Chinese 12-hour times.
+
+Babel works each phrase out from its patterns anew, and a page or a run writes
+the same ones again and again (most meetings share their hours and zone): each
+phrase is kept by exactly what it depends on (the day, the clock times, the zone).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import functools
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from babel import Locale
 from babel.dates import (
@@ -51,6 +56,7 @@ _HT_MONTHS = (
 _HT_ZONES = {"America/New_York": "lè Lès Etazini", "America/Chicago": "lè Santral Etazini"}
 
 
+@functools.lru_cache(maxsize=64)
 def babel_locale(language: str) -> str:
     """Babel's name for a BCP 47 tag: ``pt-BR`` -> ``pt_BR``, ``zh-Hant`` -> ``zh_Hant``."""
     return str(Locale.parse(language.replace("-", "_")))
@@ -65,8 +71,12 @@ def day_phrase(start: datetime, language: str = "en", year: bool = True) -> str:
     if _haitian(language):
         text = f"{_HT_DAYS[start.weekday()]} {start.day} {_HT_MONTHS[start.month - 1]}"
         return f"{text} {start.year}" if year else text
-    locale = babel_locale(language)
-    return format_date(start, "full" if year else "EEEE, MMMM d", locale=locale)
+    return _day(start.date(), babel_locale(language), year)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: date, locale: str, year: bool) -> str:
+    return format_date(day, "full" if year else "EEEE, MMMM d", locale=locale)
 
 
 def short_day_phrase(start: datetime, language: str = "en") -> str:
@@ -87,11 +97,17 @@ def time_range_phrase(start: datetime, end: datetime, language: str = "en") -> s
     locale = babel_locale(language)
     if start.date() != end.date():
         return format_interval(start, end, "yMMMdHm", locale=locale)
+    return _hours(start.time(), end.time(), locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _hours(start: time, end: time, locale: str) -> str:
+    """The clock times of a meeting within one day."""
     if not _twelve_hour(locale):
-        return format_interval(start.time(), end.time(), "Hm", locale=locale)
+        return format_interval(start, end, "Hm", locale=locale)
     skeleton = "hm" if start.minute or end.minute else "h"
     try:
-        return format_interval(start.time(), end.time(), skeleton, locale=locale)
+        return format_interval(start, end, skeleton, locale=locale)
     except NotImplementedError:
         # zh-Hant's pattern uses "B" day periods, which Babel cannot format; "a" (上午/下午)
         # is the same habit.
@@ -103,9 +119,12 @@ def zone_phrase(start: datetime, language: str = "en") -> str:
     zone_key = getattr(start.tzinfo, "key", "")
     if _haitian(language):
         return _HT_ZONES.get(zone_key, zone_key)
-    return get_timezone_name(
-        start.tzinfo, "long", locale=babel_locale(language), zone_variant="generic"
-    )
+    return _zone_name(start.tzinfo, babel_locale(language))
+
+
+@functools.lru_cache(maxsize=256)
+def _zone_name(zone: tzinfo | None, locale: str) -> str:
+    return get_timezone_name(zone, "long", locale=locale, zone_variant="generic")
 
 
 def when_phrase(start: datetime, end: datetime, language: str = "en", year: bool = True) -> str:
