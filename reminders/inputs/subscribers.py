@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from pathlib import Path
+from typing import Any, TypeVar
 
 from reminders.errors import DataError, Problem
 from reminders.inputs.text import CONTROL, LANGUAGE_TAG
@@ -26,6 +27,7 @@ COLUMNS = ("email", "name", "language", "cities")
 # A list that also texts people adds these (a file may have either header).
 TEXT_COLUMNS = (*COLUMNS, "phone", "channels", "sms_consent")
 CHANNELS = ("email", "sms")
+T = TypeVar("T")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
@@ -99,14 +101,19 @@ def load_subscribers(
     """
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
+            # Row by row: a list of 100,000 people is read without holding the file twice.
+            return _read(path, csv.reader(handle), set(cities), region)
     except FileNotFoundError:
         raise DataError([Problem(path=path, line=None, message="file not found")]) from None
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DataError([Problem(path=path, line=None, message=f"cannot read: {error}")]) from None
-    known = set(cities)
+
+
+def _read(
+    path: Path, rows: Iterator[list[str]], known: set[str], region: str
+) -> tuple[Subscriber, ...]:
     problems: list[Problem] = []
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
+    header = [cell.strip().lower() for cell in next(rows, [])]
     if header not in (list(COLUMNS), list(TEXT_COLUMNS)):
         raise DataError(
             [
@@ -120,7 +127,7 @@ def load_subscribers(
         )
     reader = _Rows(path, known, region, len(header), problems)
     subscribers: list[Subscriber] = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         found = reader.row(row, line)
@@ -140,6 +147,12 @@ class _Rows:
         self.path, self.known, self.region, self.width = path, known, region, width
         self.problems = problems
         self.seen: dict[str, int] = {}
+        # Most people share a language, cities and channels: one copy of each serves all.
+        self.shared: dict[object, Any] = {}
+
+    def _one(self, value: T) -> T:
+        found: T = self.shared.setdefault(value, value)
+        return found
 
     def row(self, row: list[str], line: int) -> Subscriber | None:
         def report(message: str) -> None:
@@ -180,10 +193,10 @@ class _Rows:
         return Subscriber(
             email=email,
             name=" ".join(name.split()),
-            language=language,
-            cities=wanted,
+            language=self._one(language),
+            cities=self._one(wanted),
             phone=phone,
-            channels=channels,
+            channels=self._one(channels),
             sms_consent=f"list, agreed {consent}" if consent else "",
         )
 
