@@ -16,14 +16,15 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vDuration, vUri
+from icalendar import Calendar, vCalAddress, vDDDTypes, vDuration, vInt, vText, vUri
 
 from reminders import __version__
 from reminders.i18n.languages import TBD_LOCATION
 from reminders.inputs.meetings import Meeting, Series
 from reminders.inputs.text import one_line
+from reminders.publish.contentlines import assembled, serialized
 from reminders.publish.links import feed_url, meeting_page_url
-from reminders.publish.pieces import FORMAT, Pieces, serialized, zone_bytes
+from reminders.publish.pieces import FORMAT, Pieces, zone_bytes
 from reminders.revisions import Revision
 
 __all__ = [
@@ -118,24 +119,36 @@ def fingerprint(view: Shown) -> str:
 
 
 def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> bytes:
-    """One meeting's VEVENT, serialized."""
-    event = Event()
-    event.add("uid", f"{meeting.id}@{series.domain}")
-    event.add("dtstamp", revision.modified.astimezone(UTC))
-    event.add("last-modified", revision.modified.astimezone(UTC))
-    event.add("sequence", revision.sequence)
-    event.add("dtstart", meeting.start)
-    event.add("dtend", meeting.end)
-    event.add("summary", view.summary)
-    event.add("location", view.location)
-    event.add("description", view.description)
-    event.add("url", vUri(view.url), parameters={"VALUE": "URI"})
+    """One meeting's VEVENT, as icalendar serializes an ``Event`` of these values.
+
+    The values are icalendar's types; the lines are put in the order it writes
+    them (its canonical order, then by name), at a third of the cost of building
+    the ``Event`` (``tests/publish/test_pieces.py`` holds the two equal).
+    """
+    stamp = vDDDTypes(revision.modified.astimezone(UTC))
     organizer = vCalAddress(f"mailto:{series.organizer_email}")
     organizer.params["CN"] = series.organizer_name
-    event.add("organizer", organizer)
-    event.add("status", view.status)
-    event.add("transp", "OPAQUE")
-    return serialized(event)
+    url = vUri(view.url)
+    url.params["VALUE"] = "URI"
+    return assembled(
+        (
+            ("BEGIN", vText("VEVENT")),
+            ("SUMMARY", vText(view.summary)),
+            ("DTSTART", vDDDTypes(meeting.start)),
+            ("DTEND", vDDDTypes(meeting.end)),
+            ("DTSTAMP", stamp),
+            ("UID", vText(f"{meeting.id}@{series.domain}")),
+            ("SEQUENCE", vInt(revision.sequence)),
+            ("DESCRIPTION", vText(view.description)),
+            ("LAST-MODIFIED", stamp),
+            ("LOCATION", vText(view.location)),
+            ("ORGANIZER", organizer),
+            ("STATUS", vText(view.status)),
+            ("TRANSP", vText("OPAQUE")),
+            ("URL", url),
+            ("END", vText("VEVENT")),
+        )
+    )
 
 
 def calendar_bytes(
@@ -185,11 +198,17 @@ def _header_bytes(
     The files of a build differ only in their name and source: those lines are
     made for each, the others once (:func:`_header_lines`), in icalendar's order.
     """
-    own = Calendar()
-    own.add("name", one_line(name))
-    own.add("x-wr-calname", one_line(name))
-    own.add("source", vUri(source), parameters={"VALUE": "URI"})
-    mine = dict(zip(_OWN, _lines(serialized(own))[1:-1], strict=True))
+    typed = Calendar.types_factory.for_property  # the types Calendar.add would give them
+    url = vUri(source)
+    url.params["VALUE"] = "URI"
+    own = assembled(
+        (
+            ("NAME", typed("name")(one_line(name))),
+            ("X-WR-CALNAME", typed("x-wr-calname")(one_line(name))),
+            ("SOURCE", url),
+        )
+    )
+    mine = dict(zip(_OWN, _lines(own), strict=True))
     lines = _header_lines(description, timezone, options)
     return b"".join(mine.get(line.partition(b":")[0], line) for line in lines)
 

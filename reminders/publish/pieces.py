@@ -27,34 +27,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
-from icalendar.parser import Contentline
 
 from reminders.files import write_atomically
+from reminders.publish.contentlines import serialized
 from reminders.publish.timezones import vtimezone
 
-__all__ = ["FORMAT", "Pieces", "pieces_file", "serialized", "zone_bytes"]
+__all__ = ["FORMAT", "Pieces", "pieces_file", "zone_bytes"]
 
 # Part of every key: bump the number when the VEVENT the feed writes changes shape.
 FORMAT = f"1/{icalendar.__version__}"
-
-
-def serialized(component: icalendar.Component) -> bytes:
-    """``component.to_ical()``, without asking icalendar to fold lines too short to fold.
-
-    icalendar folds each content line a character at a time, which is most of
-    what serializing costs; a line under 75 octets comes out of it unchanged
-    (RFC 5545, 3.1), so only the longer ones are handed to it.
-    """
-    lines = component.content_lines()
-    return b"\r\n".join(map(_folded, filter(None, lines))) + b"\r\n"
-
-
-def _folded(line: Contentline) -> bytes:
-    data = line.encode("utf-8")
-    return data if len(data) < _FOLD_AT else bytes(line.to_ical())  # type: ignore[no-untyped-call]
-
-
-_FOLD_AT = 75  # octets: icalendar folds a line at or beyond this length
 
 
 def pieces_file(public: Path) -> Path:

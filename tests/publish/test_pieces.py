@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vUri
 
 from reminders.cli import work
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.text import one_line
-from reminders.publish.feed import FeedOptions, calendar_bytes
-from reminders.publish.pieces import pieces_file, serialized
+from reminders.publish.contentlines import serialized
+from reminders.publish.feed import FeedOptions, Shown, _event_bytes, calendar_bytes
+from reminders.publish.pieces import pieces_file
 from reminders.publish.site import BuildResult
+from reminders.revisions import Revision
 from reminders.settings import load_settings
 from tests.conftest import MEETINGS, edit_meetings, set_setting
 
@@ -52,6 +56,69 @@ def test_every_feed_is_what_icalendar_makes_of_the_whole_calendar(workspace: Pat
 LINE_TEXT = st.text(st.sampled_from('a ,;\\^\n:"é€日😀'), max_size=160)
 
 
+ZONES = st.sampled_from(["America/New_York", "America/Los_Angeles", "Europe/Lisbon", "UTC"])
+# Wall-clock times, each given its zone in the test (gaps and folds included).
+WALL_CLOCK = st.datetimes(
+    min_value=datetime(2000, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2040, 1, 1),  # noqa: DTZ001
+)
+
+
+@given(
+    summary=LINE_TEXT,
+    location=LINE_TEXT,
+    description=LINE_TEXT,
+    organizer=LINE_TEXT,
+    zone=ZONES,
+    start=WALL_CLOCK,
+    sequence=st.integers(0, 10_000),
+)
+def test_an_event_is_what_icalendar_makes_of_the_same_values(
+    summary: str,
+    location: str,
+    description: str,
+    organizer: str,
+    zone: str,
+    start: datetime,
+    sequence: int,
+) -> None:
+    series = load_series(MEETINGS)
+    series = replace(series, organizer_name=organizer.replace("\n", " "))
+    begins = start.replace(tzinfo=ZoneInfo(zone))
+    meeting = replace(series.meetings[0], start=begins, end=begins + timedelta(hours=2))
+    view = Shown(
+        summary=summary,
+        location=location,
+        description=description,
+        url=f"https://example.org/meetings/#{meeting.id}",
+        status="TENTATIVE",
+        start="",
+        end="",
+        zone=zone,
+    )
+    revision = Revision(
+        meeting_id=meeting.id,
+        fingerprint="",
+        sequence=sequence,
+        modified=NOW + timedelta(minutes=sequence),
+    )
+    event = Event()
+    event.add("uid", f"{meeting.id}@{series.domain}")
+    event.add("dtstamp", revision.modified)
+    event.add("last-modified", revision.modified)
+    event.add("sequence", sequence)
+    event.add("dtstart", meeting.start)
+    event.add("dtend", meeting.end)
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("description", description)
+    event.add("url", vUri(view.url), parameters={"VALUE": "URI"})
+    event.add("organizer", f"mailto:{series.organizer_email}", {"CN": series.organizer_name})
+    event.add("status", "TENTATIVE")
+    event.add("transp", "OPAQUE")
+    assert _event_bytes(meeting, view, revision, series) == event.to_ical()
+
+
 @given(summary=LINE_TEXT, location=LINE_TEXT, name=LINE_TEXT)
 def test_serializing_skips_only_the_folds_icalendar_would_not_make(
     summary: str, location: str, name: str
@@ -79,6 +146,12 @@ def test_each_file_s_own_name_and_source_sit_in_the_header_icalendar_would_write
     assert calendar["SOURCE"] == url
     assert calendar["DESCRIPTION"] == series.description
     assert bytes(calendar.to_ical()) == data
+    whole = Calendar()  # as icalendar would write the header it reads
+    for key, value in calendar.property_items(recursive=False)[1:-1]:
+        whole.add(key, value)
+    for component in calendar.subcomponents:  # the zone's VTIMEZONE
+        whole.add_component(component)
+    assert whole.to_ical() == data
 
 
 def test_a_rebuild_serializes_only_what_an_edit_changed(workspace: Path) -> None:
