@@ -217,7 +217,9 @@ _OWN = (b"NAME", b"X-WR-CALNAME", b"SOURCE;VALUE=URI")  # as icalendar writes th
 
 
 @functools.lru_cache(maxsize=64)
-def _header_lines(description: str | None, timezone: str, options: FeedOptions) -> list[bytes]:
+def _header_lines(
+    description: str | None, timezone: str, options: FeedOptions
+) -> tuple[bytes, ...]:
     """A header's lines, folded, with stand-ins where each file's own lines go."""
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -234,7 +236,7 @@ def _header_lines(description: str | None, timezone: str, options: FeedOptions) 
     cal.add("x-published-ttl", vDuration(options.refresh))
     cal.add("source", vUri("-"), parameters={"VALUE": "URI"})
     cal.add("url", vUri(options.base_url), parameters={"VALUE": "URI"})
-    return _lines(serialized(cal).removesuffix(_END))
+    return tuple(_lines(serialized(cal).removesuffix(_END)))
 
 
 def _lines(data: bytes) -> list[bytes]:
