@@ -78,7 +78,7 @@ class Sender:
         self.meetings = {meeting.id: meeting for meeting in series}
         self.bounce = batch.bounce
         self.composer = ThreadPoolExecutor(1, thread_name_prefix="composer")
-        self.ahead: dict[queue.Key, Future[HandOver]] = {}
+        self.ahead: tuple[queue.Key, Future[HandOver]] | None = None  # the next one, made
         self.pending: Callable[[], None] | None = None
 
     def close(self) -> None:
@@ -87,7 +87,7 @@ class Sender:
             self.settle()
         finally:
             self.composer.shutdown(wait=True, cancel_futures=True)
-            self.ahead.clear()
+            self.ahead = None
 
     def _make(self, delivery: Delivery) -> HandOver:
         """The delivery's hand-over, with its message made (on the composer thread)."""
@@ -98,12 +98,13 @@ class Sender:
         return self._text(meeting, delivery, person)
 
     def _made(self, delivery: Delivery, upcoming: Delivery | None) -> HandOver:
-        made = self.ahead.pop(queue.key(delivery), None)
-        if made is None:
+        guessed, self.ahead = self.ahead, None  # a guess that did not come true is dropped
+        if guessed is not None and guessed[0] == queue.key(delivery):
+            made = guessed[1]
+        else:
             made = self.composer.submit(self._make, delivery)
-        self.ahead.clear()  # a guess that did not come true
         if upcoming is not None and upcoming.recipient in self.people:
-            self.ahead[queue.key(upcoming)] = self.composer.submit(self._make, upcoming)
+            self.ahead = (queue.key(upcoming), self.composer.submit(self._make, upcoming))
         return made.result()
 
     def _email(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> HandOver:

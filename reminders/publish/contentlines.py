@@ -17,7 +17,7 @@ from typing import Any
 import icalendar
 from icalendar.parser import Contentline
 
-__all__ = ["assembled", "serialized"]
+__all__ = ["assembled", "content_line", "serialized"]
 
 # A property's name and its value, of one of icalendar's types (which carries its parameters).
 Property = tuple[str, Any]
@@ -33,13 +33,15 @@ def serialized(component: icalendar.Component) -> bytes:
 
 def assembled(properties: Iterable[Property]) -> bytes:
     """The lines of these properties, in this order, as ``to_ical()`` writes each."""
-    lines = []
-    for name, value in properties:
-        params = value.params.to_ical().decode("utf-8") if value.params else ""
-        text = value.to_ical()
-        text = text.decode("utf-8") if isinstance(text, bytes) else text
-        lines.append(_folded(f"{name};{params}:{text}" if params else f"{name}:{text}"))
-    return b"".join(lines)
+    return b"".join(content_line(name, value) for name, value in properties)
+
+
+def content_line(name: str, value: Any) -> bytes:
+    """One property's line, folded, with its CRLF, as ``to_ical()`` writes it."""
+    params = value.params.to_ical().decode("utf-8") if value.params else ""
+    text = value.to_ical()
+    text = text.decode("utf-8") if isinstance(text, bytes) else text
+    return _folded(f"{name};{params}:{text}" if params else f"{name}:{text}")
 
 
 def _folded(line: str) -> bytes:

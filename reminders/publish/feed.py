@@ -22,7 +22,7 @@ from reminders import __version__
 from reminders.i18n.languages import TBD_LOCATION
 from reminders.inputs.meetings import Meeting, Series
 from reminders.inputs.text import one_line
-from reminders.publish.contentlines import assembled, serialized
+from reminders.publish.contentlines import assembled, content_line, serialized
 from reminders.publish.links import feed_url, meeting_page_url
 from reminders.publish.pieces import FORMAT, Pieces, zone_bytes
 from reminders.revisions import Revision
@@ -201,19 +201,13 @@ def _header_bytes(
     typed = Calendar.types_factory.for_property  # the types Calendar.add would give them
     url = vUri(source)
     url.params["VALUE"] = "URI"
-    own = assembled(
-        (
-            ("NAME", typed("name")(one_line(name))),
-            ("X-WR-CALNAME", typed("x-wr-calname")(one_line(name))),
-            ("SOURCE", url),
-        )
-    )
-    mine = dict(zip(_OWN, _lines(own), strict=True))
+    mine = {  # by the line's start, as icalendar writes the stand-ins
+        b"NAME": content_line("NAME", typed("name")(one_line(name))),
+        b"X-WR-CALNAME": content_line("X-WR-CALNAME", typed("x-wr-calname")(one_line(name))),
+        b"SOURCE;VALUE=URI": content_line("SOURCE", url),
+    }
     lines = _header_lines(description, timezone, options)
     return b"".join(mine.get(line.partition(b":")[0], line) for line in lines)
-
-
-_OWN = (b"NAME", b"X-WR-CALNAME", b"SOURCE;VALUE=URI")  # as icalendar writes their names
 
 
 @functools.lru_cache(maxsize=64)
