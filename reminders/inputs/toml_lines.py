@@ -2,7 +2,8 @@
 
 ``tomllib`` returns plain values without positions, so messages about a value
 (``meetings.toml:14: unknown field 'venu'``) need the line it came from.
-:class:`SourceMap` scans the text once for table headers and keys; it is a
+:class:`SourceMap` scans the text for table headers and keys, once and only
+when a message needs it (a valid file of 10,000 meetings never pays); it is a
 locator for messages, not a parser, and falls back to the enclosing table's
 header when a key is written in a form it does not follow (dotted keys, say).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -76,13 +78,23 @@ class SourceMap:
         return self.headers.get(where, 1)
 
 
+@functools.lru_cache(maxsize=4)
+def _source_map(text: str) -> SourceMap:
+    return SourceMap.from_text(text)
+
+
 @dataclass(frozen=True, slots=True)
 class TomlDocument:
-    """A parsed TOML file with its source map."""
+    """A parsed TOML file and its text, for the lines of messages."""
 
     path: Path
     data: dict[str, Any]
-    source: SourceMap
+    text: str = ""
+
+    @property
+    def source(self) -> SourceMap:
+        """The lines of the text's tables and keys."""
+        return _source_map(self.text)
 
     def problem(
         self, message: str, table: str = "", index: int | None = None, key: str | None = None
@@ -107,7 +119,7 @@ def read_toml(path: Path) -> TomlDocument:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise DataError([_syntax_problem(path, text, str(error))]) from None
-    return TomlDocument(path=path, data=data, source=SourceMap.from_text(text))
+    return TomlDocument(path=path, data=data, text=text)
 
 
 def _syntax_problem(path: Path, text: str, message: str) -> Problem:

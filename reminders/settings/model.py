@@ -22,7 +22,7 @@ from typing import Any
 from reminders import bundled
 from reminders.bundled import search_path
 from reminders.errors import ConfigError, DataError, Problem
-from reminders.inputs.toml_lines import SourceMap, TomlDocument, read_toml, unknown_key
+from reminders.inputs.toml_lines import TomlDocument, read_toml, unknown_key
 from reminders.publish.feed import FeedOptions
 from reminders.settings.readers import read_state
 from reminders.settings.spec import SECTIONS, SETTINGS
@@ -260,7 +260,7 @@ def find_settings(option: Path | None, cwd: Path) -> Path | None:
 def load_settings(path: Path | None, cwd: Path) -> Settings:
     """Read and validate the settings file, or take every default when there is none."""
     try:
-        doc = read_toml(path) if path else TomlDocument(Path("(defaults)"), {}, SourceMap())
+        doc = read_toml(path) if path else TomlDocument(Path("(defaults)"), {})
     except DataError as error:
         raise ConfigError(error.problems) from None
     problems: list[Problem] = []

@@ -16,7 +16,7 @@ from reminders.inputs.announcements import (
     render_meetings_file,
 )
 from reminders.inputs.meetings_file import load_series, parse_series
-from reminders.inputs.toml_lines import SourceMap, TomlDocument
+from reminders.inputs.toml_lines import TomlDocument
 from tests.conftest import SEED
 
 # Every field of every meeting of the seed, as announced.
@@ -170,7 +170,7 @@ def test_any_text_renders_to_toml_that_reads_back(venue: str, address: str, head
     )
     data = tomllib.loads(text)
     assert data["meeting"][0]["address"] == address
-    series = parse_series(TomlDocument(path=Path("x"), data=data, source=SourceMap.from_text(text)))
+    series = parse_series(TomlDocument(path=Path("x"), data=data, text=text))
     assert series.meetings[0].id == "2011-02-26-x"
 
 

@@ -25,7 +25,7 @@ from reminders.inputs.announcements import (
     render_meetings_file,
 )
 from reminders.inputs.meetings_file import parse_series
-from reminders.inputs.toml_lines import SourceMap, TomlDocument
+from reminders.inputs.toml_lines import TomlDocument
 
 CORPUS = Path(__file__).parent / "announcements"
 SOURCES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".txt", ".csv", ".ics"))
@@ -120,9 +120,7 @@ def test_the_importer_scores_over_the_whole_corpus(capsys: pytest.CaptureFixture
 @pytest.mark.parametrize("source", SOURCES, ids=[p.name for p in SOURCES])
 def test_each_import_is_a_meetings_file_check_accepts(source: Path) -> None:
     meetings, _, rendered = imported(source)
-    doc = TomlDocument(
-        path=source, data=tomllib.loads(rendered), source=SourceMap.from_text(rendered)
-    )
+    doc = TomlDocument(path=source, data=tomllib.loads(rendered), text=rendered)
     series = parse_series(doc)
     assert len(series) == len(meetings)
     for meeting, draft in zip(series, meetings, strict=True):
