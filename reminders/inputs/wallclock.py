@@ -122,9 +122,9 @@ def to_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """
     naive = datetime.combine(day, clock)
     first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first  # PEP 495: the folds differ only at a time skipped or repeated
     if _round_trips(first) and _round_trips(second):
-        if first.utcoffset() == second.utcoffset():
-            return first
         raise WallClockError(
             f"{clock:%H:%M} on {day} happens twice in {zone.key} (clocks go back that night); "
             "choose a time outside the repeated hour"

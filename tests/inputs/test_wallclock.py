@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import itertools
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reminders.inputs.wallclock import (
     WallClockError,
@@ -77,3 +81,57 @@ def test_times_beside_a_dst_change_are_fine() -> None:
     after = to_instant(date(2011, 3, 13), time(3, 0), NEW_YORK)
     # Same-zone subtraction in Python is wall-clock; compare on the UTC time line.
     assert (after.astimezone(UTC) - before.astimezone(UTC)).total_seconds() == 60
+
+
+ZONES = ("America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Santiago")
+
+
+def _readings(naive: datetime, zone: ZoneInfo) -> set[datetime]:
+    """Every instant whose wall clock in ``zone`` reads ``naive``, found without folds."""
+    offsets = {
+        (naive + timedelta(hours=hours)).replace(tzinfo=zone).utcoffset()
+        for hours in range(-30, 31, 6)
+    }
+    found = set()
+    for offset in offsets:
+        assert offset is not None
+        instant = (naive - offset).replace(tzinfo=UTC)
+        if instant.astimezone(zone).replace(tzinfo=None) == naive:
+            found.add(instant)
+    return found
+
+
+def _changes(zone: ZoneInfo, year: int) -> list[date]:
+    """The days before each day on which the zone's offset changes."""
+    midnights = [
+        datetime.combine(date(year, 1, 1) + timedelta(days=n), time(), zone) for n in range(366)
+    ]
+    return [
+        day.date()
+        for day, after in itertools.pairwise(midnights)
+        if day.utcoffset() != after.utcoffset()
+    ]
+
+
+@st.composite
+def near_changes(draw: st.DrawFn) -> tuple[datetime, ZoneInfo]:
+    """A local time within two days of a DST change (where placing it is hard), or any day."""
+    zone = ZoneInfo(draw(st.sampled_from(ZONES)))
+    year = draw(st.integers(2005, 2030))
+    day = draw(st.sampled_from(_changes(zone, year) or [date(year, 6, 1)]))
+    return datetime.combine(day, time()) + timedelta(
+        minutes=draw(st.integers(-2 * 24 * 60, 2 * 24 * 60))
+    ), zone
+
+
+@given(near_changes())
+def test_a_local_time_is_placed_only_when_exactly_one_instant_reads_it(
+    placed: tuple[datetime, ZoneInfo],
+) -> None:
+    naive, zone = placed
+    readings = _readings(naive, zone)
+    if len(readings) == 1:
+        assert to_instant(naive.date(), naive.time(), zone) == readings.pop()
+    else:
+        with pytest.raises(WallClockError, match="twice" if readings else "does not exist"):
+            to_instant(naive.date(), naive.time(), zone)
