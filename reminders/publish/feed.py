@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -61,6 +61,19 @@ class Shown:
     end: str
     zone: str
 
+    def fields(self) -> tuple[str, ...]:
+        """The values in their order (``dataclasses.astuple`` without its deep copies)."""
+        return (
+            self.summary,
+            self.location,
+            self.description,
+            self.url,
+            self.status,
+            self.start,
+            self.end,
+            self.zone,
+        )
+
 
 def shown(
     meeting: Meeting,
@@ -105,17 +118,7 @@ def shown(
 
 def fingerprint(view: Shown) -> str:
     """Hash what a calendar shows, stably across runs and Python versions."""
-    fields = (
-        view.summary,
-        view.location,
-        view.description,
-        view.url,
-        view.status,
-        view.start,
-        view.end,
-        view.zone,
-    )
-    return hashlib.sha256(json.dumps(fields).encode("ascii")).hexdigest()
+    return hashlib.sha256(json.dumps(view.fields()).encode("ascii")).hexdigest()
 
 
 def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> bytes:
@@ -265,7 +268,7 @@ def _event_piece(
         series.domain,
         series.organizer_email,
         series.organizer_name,
-        *astuple(view),
+        *view.fields(),
     )
     return key, partial(_event_bytes, meeting, view, revision, series)
 
