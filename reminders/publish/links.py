@@ -47,11 +47,13 @@ _PLUS[ord(" ")] = "+"
 
 def query(fields: Iterable[tuple[str, str]]) -> str:
     """``urlencode(fields)``: each name and value percent-encoded as ``quote_plus`` does."""
-    return "&".join(
-        f"{name.encode().decode('latin-1').translate(_PLUS)}="
-        f"{value.encode().decode('latin-1').translate(_PLUS)}"
-        for name, value in fields
-    )
+    return "&".join(f"{_plus(name)}={_plus(value)}" for name, value in fields)
+
+
+# The names, and values such as a series' title, zone and towns, recur on every link.
+@functools.lru_cache(maxsize=4096)
+def _plus(text: str) -> str:
+    return text.encode().decode("latin-1").translate(_PLUS)
 
 
 def feed_url(base_url: str) -> str:
