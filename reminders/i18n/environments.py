@@ -3,7 +3,8 @@
 Undefined names are errors (``StrictUndefined``), so a typo in a template
 fails ``reminders check`` or the build instead of sending a blank; the
 i18n extension is installed new-style (``_("Hello %(name)s,", name=x)``),
-and ``translate`` is the same catalog for strings made in Python.
+and ``translate`` is the same catalog for strings made in Python;
+``catalog_digest`` names that catalog's contents (for keys of kept pages).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from reminders.i18n.languages import Language, Locales, translations
+from reminders.i18n.languages import Language, Locales, catalog_digest, translations
 
 __all__ = ["environment"]
 
@@ -40,4 +41,5 @@ def environment(
     env.install_gettext_translations(gettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
     env.globals["translate"] = gettext.gettext
+    env.globals["catalog_digest"] = catalog_digest(locales, language)
     return env

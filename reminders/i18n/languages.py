@@ -12,6 +12,7 @@ language of the subscriber's list, for every string in it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "SOURCE",
     "TBD_LOCATION",
     "Language",
+    "catalog_digest",
     "catalog_state",
     "choose",
     "translations",
@@ -132,6 +134,19 @@ def choose(wanted: Sequence[str], folders: Locales, allow_drafts: Iterable[str])
         if usable and all(c.tag != tag for c in chosen):
             chosen.append(Language(tag=tag, draft=state == "draft"))
     return chosen
+
+
+def catalog_digest(folders: Locales, language: Language) -> str:
+    """A digest of the catalog :func:`translations` reads ("" for English, the source)."""
+    if language.tag == SOURCE:
+        return ""
+    path = _path(folders, language.tag)
+    return _digest(path, path.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: Path, stamp: float) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)

@@ -24,7 +24,7 @@ from reminders.inputs.meetings import Meeting, Series
 from reminders.inputs.text import one_line
 from reminders.publish.contentlines import assembled, content_line, serialized
 from reminders.publish.links import feed_url, meeting_page_url
-from reminders.publish.pieces import FORMAT, Pieces, zone_bytes
+from reminders.publish.pieces import Pieces, piece_key, zone_bytes
 from reminders.revisions import Revision
 
 __all__ = [
@@ -175,7 +175,7 @@ def calendar_bytes(
     chosen = list(meetings)
     pieces = pieces or Pieces()
     header = (name, source, series.description, series.timezone.key, options)
-    parts = [pieces.get(_key("calendar", PRODID, *header), partial(_header_bytes, *header))]
+    parts = [pieces.get(piece_key("calendar", PRODID, *header), partial(_header_bytes, *header))]
     for zone, instants in _zone_spans(series, chosen).items():
         parts.append(zone_bytes(zone, min(instants).year, max(instants).year))
     for meeting in chosen:
@@ -257,7 +257,7 @@ def _event_piece(
 ) -> tuple[str, Callable[[], bytes]]:
     """The key of a meeting's VEVENT (everything its bytes are made of), and its maker."""
     view = shown(meeting, options, language, gettext)
-    key = _key(
+    key = piece_key(
         "event",
         meeting.id,
         meeting.start.isoformat(),
@@ -271,12 +271,6 @@ def _event_piece(
         *view.fields(),
     )
     return key, partial(_event_bytes, meeting, view, revision, series)
-
-
-def _key(*parts: object) -> str:
-    """A piece's key: its inputs, with the format, hashed."""
-    text = json.dumps((FORMAT, *parts), default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _zone_spans(series: Series, meetings: list[Meeting]) -> dict[ZoneInfo, list[datetime]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from reminders.attendance import public_phrase
 from reminders.i18n.environments import environment
@@ -34,6 +35,7 @@ from reminders.publish.links import (
     outlook_subscribe_url,
     webcal_url,
 )
+from reminders.publish.pieces import Pieces, piece_key
 
 __all__ = ["MeetingView", "landing_page", "language_switch", "web_environment"]
 
@@ -108,6 +110,7 @@ def landing_page(
     base_path: str = "",
     switch: Sequence[tuple[str, str, str]] = (),
     crowd: Mapping[str, int] | None = None,
+    pieces: Pieces | None = None,
 ) -> str:
     """Render the landing page: the meetings ahead, the ways to subscribe, the past ones.
 
@@ -115,23 +118,23 @@ def landing_page(
     links. The static ``index.html`` links to the sign-up page; the web
     application passes ``signup`` (a CSRF token, the languages) to show the form.
     ``crowd`` (given when ``[attendance] public`` is on) holds how many people
-    each meeting expects; the page says it only as a range.
+    each meeting expects; the page says it only as a range. With ``pieces``,
+    articles kept by an earlier build are reused.
     """
-    language: Language = env.globals["language"]  # type: ignore[assignment]
     gettext: Callable[[str], str] = env.globals["translate"]  # type: ignore[assignment]
     url = feed_url(options.base_url)
     said = {}
     for meeting_id, count in (crowd or {}).items():
         if phrase := public_phrase(count):
             said[meeting_id] = gettext(phrase[0]) % {"count": phrase[1]}
+    articles = _Articles(env, options, said, base_path, pieces)
     return env.get_template("index.html.j2").render(
-        crowd=said,
         signup=signup,
         base_path=base_path,
         switch=list(switch),
         series=series,
-        meetings=[meeting_view(m, options, language.tag, gettext) for m in series if m.end > now],
-        past=[meeting_view(m, options, language.tag, gettext) for m in series if m.end <= now],
+        articles=[articles.of(m, past=False) for m in series if m.end > now],
+        past_articles=[articles.of(m, past=True) for m in series if m.end <= now],
         feed_url=url,
         webcal_url=webcal_url(url),
         google_subscribe_url=google_subscribe_url(url),
@@ -139,3 +142,46 @@ def landing_page(
         office_url=outlook_subscribe_url(url, series.name, "office"),
         cities=[(city, city_feed_url(options.base_url, slug(city))) for city in series.cities],
     )
+
+
+ARTICLE = "_meeting.html.j2"
+
+
+class _Articles:
+    """The meetings' articles of one page, each made by the template's macro or kept."""
+
+    def __init__(
+        self,
+        env: Environment,
+        options: FeedOptions,
+        said: Mapping[str, str],
+        base_path: str,
+        pieces: Pieces | None,
+    ) -> None:
+        self.macro = env.get_template(ARTICLE).module.article  # type: ignore[attr-defined]
+        self.language: Language = env.globals["language"]  # type: ignore[assignment]
+        self.gettext: Callable[[str], str] = env.globals["translate"]  # type: ignore[assignment]
+        self.options, self.said, self.base_path, self.pieces = options, said, base_path, pieces
+        if pieces is not None:
+            source = env.loader.get_source(env, ARTICLE)[0] if env.loader else ""
+            self.identity = (
+                source,
+                env.globals["catalog_digest"],
+                self.language.tag,
+                options,
+                base_path,
+            )
+
+    def of(self, meeting: Meeting, *, past: bool) -> Markup:
+        """The meeting's article, as the page shows it now."""
+        if self.pieces is None:
+            return self._made(meeting, past)
+        crowd = self.said.get(meeting.id)
+        key = piece_key("article", *self.identity, repr(meeting), past, crowd)
+        made = self.pieces.get(key, lambda: self._made(meeting, past).encode("utf-8"))
+        return Markup(made.decode("utf-8"))  # the macro escaped it when it made it
+
+    def _made(self, meeting: Meeting, past: bool) -> Markup:
+        view = meeting_view(meeting, self.options, self.language.tag, self.gettext)
+        made: Markup = self.macro(view, past, self.said.get(meeting.id), self.base_path)
+        return made

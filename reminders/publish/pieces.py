@@ -1,25 +1,26 @@
-"""The feeds' serialized pieces: each VEVENT and VTIMEZONE made once, events kept between builds.
+"""The public folder's serialized pieces: each made once a build, and kept between builds.
 
 A build puts one meeting into several files (the series feed, its city's, its
-own .ics, each language's feed), and serializing is most of what a build
-costs. So each piece is serialized once and its bytes spliced into every file
-that holds it, which gives the same bytes as serializing the whole calendar
-(``tests/publish/test_pieces.py`` holds the two equal).
+own .ics, each language's feed) and an article on each landing page, and
+making those is most of what a build costs. So each piece (a VEVENT, a
+VTIMEZONE, a calendar's header, a page's article) is made once and its bytes
+spliced into every file that holds it, which gives the same bytes as making
+each file whole (``tests/publish/test_pieces.py`` holds the two equal).
 
-An event's bytes are kept under a key made of everything they are made of (the
-meeting's id, times and zone, what the calendar shows of it in that language,
-its revision, the series' domain and organizer, this module's format and the
-icalendar version), so a kept piece can never be stale: anything that would
-change the bytes is a new key. Between commands the events are kept in a file
-beside the public folder (:func:`pieces_file`); a file that cannot be read, or
-was written by another format, is ignored and the build starts cold. A
-VTIMEZONE is kept for the run only: its bytes follow the system's zone data,
-which can change between runs without a trace in any key.
+A piece is kept under a key (:func:`piece_key`) made of everything it is made
+of, so a kept piece can never be stale: anything that would change its bytes
+is a new key. Between commands the pieces are kept in a file beside the
+public folder (:func:`pieces_file`); a file that cannot be read, or was
+written by another format or by other code of this package (a digest of its
+modules' source), is ignored and the build starts cold. A VTIMEZONE is kept
+for the run only: its bytes follow the system's zone data, which can change
+between runs without a trace in any key.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import date
@@ -28,14 +29,32 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+import reminders
 from reminders.files import write_atomically
 from reminders.publish.contentlines import serialized
 from reminders.publish.timezones import vtimezone
 
-__all__ = ["FORMAT", "Pieces", "pieces_file", "zone_bytes"]
+__all__ = ["FORMAT", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
 
-# Part of every key: bump the number when the VEVENT the feed writes changes shape.
-FORMAT = f"1/{icalendar.__version__}"
+# Part of every key: bump the number when a piece changes shape.
+FORMAT = f"2/{icalendar.__version__}"
+
+
+def piece_key(*parts: object) -> str:
+    """A piece's key: its inputs, with the format, hashed."""
+    text = json.dumps((FORMAT, *parts), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _code() -> str:
+    """A digest of the package's modules: pieces kept by other code are never used."""
+    root = Path(reminders.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def pieces_file(public: Path) -> Path:
@@ -50,7 +69,7 @@ def zone_bytes(zone: ZoneInfo, first_year: int, last_year: int) -> bytes:
 
 
 class Pieces:
-    """Serialized VEVENTs by key: those kept from earlier builds, and those used now.
+    """Pieces by key: those kept from earlier builds, and those used now.
 
     One object can serve build after build (the daemon keeps one): :meth:`save`
     ends a build.
@@ -60,7 +79,7 @@ class Pieces:
         self.kept = kept or {}
         self.used: dict[str, bytes] = {}
         self.names: dict[tuple[str, str], str] = {}
-        self.made = 0  # events serialized in this build
+        self.made = 0  # events serialized in this build (the other pieces are not counted)
 
     def event(
         self, name: tuple[str, str], describe: Callable[[], tuple[str, Callable[[], bytes]]]
@@ -90,19 +109,21 @@ class Pieces:
 
     @classmethod
     def load(cls, path: Path) -> Pieces:
-        """The pieces kept at ``path``; none if it is missing, unreadable or of another format."""
+        """The pieces kept at ``path``; none if it is missing, unreadable, or of other code."""
         try:
             data = json.loads(path.read_bytes())
-            if data.get("format") != FORMAT:
+            if data.get("format") != FORMAT or data.get("code") != _code():
                 return cls()
-            return cls({key: text.encode("utf-8") for key, text in data["events"].items()})
+            return cls({key: text.encode("utf-8") for key, text in data["pieces"].items()})
         except (OSError, ValueError, AttributeError, KeyError, TypeError):
             return cls()
 
     def save(self, path: Path) -> None:
         """End a build: keep the pieces it used (those of the past fall away), in ``path`` too."""
         if self.used.keys() != self.kept.keys():
-            events = {key: data.decode("utf-8") for key, data in sorted(self.used.items())}
-            text = json.dumps({"format": FORMAT, "events": events}, ensure_ascii=False)
+            kept = {key: data.decode("utf-8") for key, data in sorted(self.used.items())}
+            text = json.dumps(
+                {"format": FORMAT, "code": _code(), "pieces": kept}, ensure_ascii=False
+            )
             write_atomically(path, text.encode("utf-8"))
         self.kept, self.used, self.names, self.made = self.used, {}, {}, 0

@@ -107,7 +107,9 @@ def site_files(
     try:
         for tag, env in envs.items():
             page = "index.html" if tag == "en" else f"index.{tag}.html"
-            html = landing_page(env, series, options, now, switch=switch, crowd=crowd)
+            html = landing_page(
+                env, series, options, now, switch=switch, crowd=crowd, pieces=pieces
+            )
             files[page] = html.encode("utf-8")
             if tag != "en":
                 translate = env.globals["translate"]

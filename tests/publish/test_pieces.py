@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -13,11 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from icalendar import Calendar, Event, vUri
 
+import reminders
 from reminders.cli import work
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.text import one_line
 from reminders.publish.contentlines import serialized
 from reminders.publish.feed import FeedOptions, Shown, _event_bytes, calendar_bytes
+from reminders.publish.pages import ARTICLE
 from reminders.publish.pieces import pieces_file
 from reminders.publish.site import BuildResult
 from reminders.revisions import Revision
@@ -192,7 +195,8 @@ def test_a_changed_translation_is_a_changed_piece(workspace: Path) -> None:
     catalog.mkdir(parents=True)
     catalog.joinpath("messages.po").write_text(
         'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        'msgid "Details and updates: %(url)s"\nmsgstr "Todo sobre la reunión: %(url)s"\n',
+        'msgid "Details and updates: %(url)s"\nmsgstr "Todo sobre la reunión: %(url)s"\n\n'
+        'msgid "Add to Google Calendar"\nmsgstr "A Google Calendar"\n',
         encoding="utf-8",
     )
     settings = (workspace / "reminders.toml").read_text()
@@ -200,3 +204,31 @@ def test_a_changed_translation_is_a_changed_piece(workspace: Path) -> None:
     result = build(workspace)
     assert result.serialized == 10  # the Spanish events, not the English ones
     assert "Todo sobre la reuni" in (result.folder / "meetings.es.ics").read_text()
+    assert (result.folder / "index.es.html").read_text().count(">A Google Calendar<") == 10
+
+
+def test_pieces_kept_by_other_code_are_not_used(workspace: Path) -> None:
+    reference = folder_bytes(build(workspace).folder)
+    path = pieces_file(workspace / "public")
+    kept = json.loads(path.read_bytes())
+    kept["code"] = "0" * 64  # another version of the package, whose pieces may differ
+    kept["pieces"] = dict.fromkeys(kept["pieces"], "stale")
+    path.write_text(json.dumps(kept))
+    shutil.rmtree(workspace / "public")
+    result = build(workspace)
+    assert result.serialized == 10
+    assert folder_bytes(result.folder) == reference
+
+
+def test_an_edited_article_template_shows_on_the_next_build(workspace: Path) -> None:
+    build(workspace)
+    bundled = Path(reminders.__file__).parent / "templates" / "web" / ARTICLE
+    mine = workspace / "mytemplates" / "web" / ARTICLE
+    mine.parent.mkdir(parents=True)
+    mine.write_text(bundled.read_text().replace('<p class="title">', '<p class="title big">'))
+    settings = (workspace / "reminders.toml").read_text()
+    (workspace / "reminders.toml").write_text('templates = "mytemplates"\n' + settings)
+    again = build(workspace)
+    assert (again.folder / "index.html").read_text().count('<p class="title big">') == 10
+    build(workspace, workspace / "cold")
+    assert folder_bytes(workspace / "cold") == folder_bytes(again.folder)
