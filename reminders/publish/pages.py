@@ -164,20 +164,15 @@ class _Articles:
         self.options, self.said, self.base_path, self.pieces = options, said, base_path, pieces
         if pieces is not None:
             source = env.loader.get_source(env, ARTICLE)[0] if env.loader else ""
-            self.identity = (
-                source,
-                env.globals["catalog_digest"],
-                self.language.tag,
-                options,
-                base_path,
-            )
+            page = (source, env.globals["catalog_digest"], self.language.tag, options, base_path)
+            self.page = piece_key("page", *page)  # what every article of the page shares
 
     def of(self, meeting: Meeting, *, past: bool) -> Markup:
         """The meeting's article, as the page shows it now."""
         if self.pieces is None:
             return self._made(meeting, past)
         crowd = self.said.get(meeting.id)
-        key = piece_key("article", *self.identity, repr(meeting), past, crowd)
+        key = piece_key("article", self.page, repr(meeting), past, crowd)
         made = self.pieces.get(key, lambda: self._made(meeting, past).encode("utf-8"))
         return Markup(made.decode("utf-8"))  # the macro escaped it when it made it
 

@@ -10,9 +10,10 @@ each file whole (``tests/publish/test_pieces.py`` holds the two equal).
 A piece is kept under a key (:func:`piece_key`) made of everything it is made
 of, so a kept piece can never be stale: anything that would change its bytes
 is a new key. Between commands the pieces are kept in a file beside the
-public folder (:func:`pieces_file`); a file that cannot be read, or was
-written by another format or by other code of this package (a digest of its
-modules' source), is ignored and the build starts cold. A VTIMEZONE is kept
+public folder (:func:`pieces_file`), an SQLite database that a build
+updates by the difference; a file that cannot be read, or was written by
+another format or by other code of this package (a digest of its modules'
+source), is ignored and the build starts cold. A VTIMEZONE is kept
 for the run only: its bytes follow the system's zone data, which can change
 between runs without a trace in any key.
 """
@@ -22,7 +23,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterable, Set
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,7 +33,6 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 import reminders
-from reminders.files import write_atomically
 from reminders.publish.contentlines import serialized
 from reminders.publish.timezones import vtimezone
 
@@ -110,20 +112,51 @@ class Pieces:
     @classmethod
     def load(cls, path: Path) -> Pieces:
         """The pieces kept at ``path``; none if it is missing, unreadable, or of other code."""
+        if not path.is_file():
+            return cls()
         try:
-            data = json.loads(path.read_bytes())
-            if data.get("format") != FORMAT or data.get("code") != _code():
-                return cls()
-            return cls({key: text.encode("utf-8") for key, text in data["pieces"].items()})
-        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            with closing(sqlite3.connect(path)) as db:
+                if db.execute("SELECT format, code FROM made").fetchall() != [(FORMAT, _code())]:
+                    return cls()
+                return cls(dict(db.execute("SELECT key, data FROM piece")))
+        except sqlite3.Error:
             return cls()
 
     def save(self, path: Path) -> None:
-        """End a build: keep the pieces it used (those of the past fall away), in ``path`` too."""
-        if self.used.keys() != self.kept.keys():
-            kept = {key: data.decode("utf-8") for key, data in sorted(self.used.items())}
-            text = json.dumps(
-                {"format": FORMAT, "code": _code(), "pieces": kept}, ensure_ascii=False
-            )
-            write_atomically(path, text.encode("utf-8"))
+        """End a build: keep the pieces it used (those of the past fall away), in ``path`` too.
+
+        Only the difference is written, so saving after one edit costs what the
+        edit changed, not what the series holds.
+        """
+        gone, new = self.kept.keys() - self.used.keys(), self.used.keys() - self.kept.keys()
+        if gone or new or not path.is_file():
+            try:
+                self._write(path, gone, new)
+            except sqlite3.DatabaseError:  # not a database, or a damaged one: start it again
+                path.unlink(missing_ok=True)
+                self._write(path, set(), set())  # a new file takes every piece
         self.kept, self.used, self.names, self.made = self.used, {}, {}, 0
+
+    def _write(self, path: Path, gone: Set[str], new: Set[str]) -> None:
+        with closing(sqlite3.connect(path, isolation_level=None)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("CREATE TABLE IF NOT EXISTS made (format TEXT, code TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS piece (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
+            )
+            mine = db.execute("SELECT format, code FROM made").fetchall() == [(FORMAT, _code())]
+            if mine:
+                db.executemany("DELETE FROM piece WHERE key = ?", ((key,) for key in gone))
+                self._insert(db, new)
+            # Another version's pieces, or another builder's beside this one's: keep exactly
+            # this build's.
+            if not mine or db.execute("SELECT count(*) FROM piece").fetchone()[0] != len(self.used):
+                db.execute("DELETE FROM made")
+                db.execute("INSERT INTO made VALUES (?, ?)", (FORMAT, _code()))
+                db.execute("DELETE FROM piece")
+                self._insert(db, self.used.keys())
+            db.execute("COMMIT")
+
+    def _insert(self, db: sqlite3.Connection, keys: Iterable[str]) -> None:
+        rows = ((key, self.used[key]) for key in keys)
+        db.executemany("INSERT OR REPLACE INTO piece VALUES (?, ?)", rows)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from reminders.inputs.text import one_line
 from reminders.publish.contentlines import serialized
 from reminders.publish.feed import FeedOptions, Shown, _event_bytes, calendar_bytes
 from reminders.publish.pages import ARTICLE
-from reminders.publish.pieces import pieces_file
+from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildResult
 from reminders.revisions import Revision
 from reminders.settings import load_settings
@@ -209,15 +210,38 @@ def test_a_changed_translation_is_a_changed_piece(workspace: Path) -> None:
 
 def test_pieces_kept_by_other_code_are_not_used(workspace: Path) -> None:
     reference = folder_bytes(build(workspace).folder)
-    path = pieces_file(workspace / "public")
-    kept = json.loads(path.read_bytes())
-    kept["code"] = "0" * 64  # another version of the package, whose pieces may differ
-    kept["pieces"] = dict.fromkeys(kept["pieces"], "stale")
-    path.write_text(json.dumps(kept))
+    with closing(sqlite3.connect(pieces_file(workspace / "public"))) as kept, kept:
+        kept.execute("UPDATE made SET code = ?", ("0" * 64,))  # another version of the package
+        kept.execute("UPDATE piece SET data = ?", (b"stale",))
     shutil.rmtree(workspace / "public")
     result = build(workspace)
     assert result.serialized == 10
     assert folder_bytes(result.folder) == reference
+
+
+def test_pieces_updated_by_an_edit_are_what_a_cold_build_keeps(workspace: Path) -> None:
+    build(workspace)
+    path = pieces_file(workspace / "public")
+    edit_meetings(workspace, 'start = "14:00"\nend = "16:00"', 'start = "15:00"\nend = "17:00"')
+    build(workspace)
+    build(workspace, workspace / "cold")
+    assert Pieces.load(path).kept == Pieces.load(pieces_file(workspace / "cold")).kept
+
+
+def test_the_kept_file_holds_what_the_last_build_used_whoever_built_before(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "public.pieces"
+    daemon = Pieces()
+    daemon.get("meeting 1", lambda: b"1")
+    daemon.save(path)
+    other = Pieces.load(path)  # another builder of the same folder, between two of its builds
+    other.get("meeting 1", lambda: b"1")
+    other.get("meeting 2", lambda: b"2")
+    other.save(path)
+    daemon.get("meeting 3", lambda: b"3")
+    daemon.save(path)
+    assert Pieces.load(path).kept == {"meeting 3": b"3"}
 
 
 def test_an_edited_article_template_shows_on_the_next_build(workspace: Path) -> None:
