@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -160,7 +160,8 @@ class Snapshot:
 
     def dumps(self) -> str:
         """Serialize for the state database."""
-        return json.dumps(asdict(self), sort_keys=True)
+        fields = {name: getattr(self, name) for name in self.__slots__}  # no deep copies
+        return json.dumps(fields, sort_keys=True)
 
     @classmethod
     def loads(cls, text: str) -> Snapshot:
