@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reminders.errors import DataError
-from reminders.inputs.meetings import TBD_MARKERS, Status, is_tbd
+from reminders.inputs.meetings import TBD_MARKERS, Snapshot, Status, is_tbd
 from reminders.inputs.meetings_file import load_series
 from tests.conftest import MEETINGS
 
@@ -304,3 +306,9 @@ def test_line_numbers_count_newlines_only(meetings_file: WriteMeetings) -> None:
     assert any(
         p.startswith(f"{path}:{empty_id}: ") and "id must not be empty" in p for p in problems
     )
+
+
+@given(st.builds(Snapshot, venue=st.none() | st.text(), room=st.none() | st.text()))
+def test_a_stored_snapshot_reads_back_as_itself(snapshot: Snapshot) -> None:
+    assert Snapshot.loads(snapshot.dumps()) == snapshot
+    assert Snapshot.loads(snapshot.dumps()).dumps() == snapshot.dumps()  # DISTINCT compares text
