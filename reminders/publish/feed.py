@@ -87,6 +87,19 @@ def shown(
     ``one_off`` is for an "add to calendar" link: that copy never updates, so a
     TBD meeting's text says where the place will be announced instead.
     """
+    return _shown(meeting, options, language, gettext, one_off)
+
+
+# A build works out what each calendar shows of a meeting for its revision, then again for
+# its event's key; the same arguments in every position make one entry of the cache.
+@functools.lru_cache(maxsize=16_384)
+def _shown(
+    meeting: Meeting,
+    options: FeedOptions,
+    language: str,
+    gettext: Callable[[str], str],
+    one_off: bool,
+) -> Shown:
     page = meeting_page_url(options.base_url, meeting)
     notes = meeting.access.text("notes", language, meeting.notes)
     paragraphs = [notes or "", "\n".join(meeting.access.lines(language, gettext))]
