@@ -23,9 +23,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Set
-from contextlib import closing
+from contextlib import closing, suppress
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,6 +38,8 @@ from reminders.publish.contentlines import serialized
 from reminders.publish.timezones import vtimezone
 
 __all__ = ["FORMAT", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
+
+log = logging.getLogger(__name__)
 
 # Part of every key: bump the number when a piece changes shape.
 FORMAT = f"2/{icalendar.__version__}"
@@ -132,10 +135,19 @@ class Pieces:
         if gone or new or not path.is_file():
             try:
                 self._write(path, gone, new)
-            except sqlite3.DatabaseError:  # not a database, or a damaged one: start it again
-                path.unlink(missing_ok=True)
-                self._write(path, set(), set())  # a new file takes every piece
+            except sqlite3.Error:  # not a database, or a damaged one: start it again
+                self._drop(path)
+                try:
+                    self._write(path, set(), set())  # a new file takes every piece
+                except sqlite3.Error as error:  # a full disk, say: the next build is cold
+                    self._drop(path)
+                    log.warning("%s: cannot keep the build's pieces (%s)", path, error)
         self.kept, self.used, self.names, self.made = self.used, {}, {}, 0
+
+    @staticmethod
+    def _drop(path: Path) -> None:
+        with suppress(OSError):  # what is there is not ours to clear (a folder, say)
+            path.unlink(missing_ok=True)
 
     def _write(self, path: Path, gone: Set[str], new: Set[str]) -> None:
         with closing(sqlite3.connect(path, isolation_level=None)) as db:

@@ -33,6 +33,7 @@ from reminders.store.base import Database, holder, stamp
 __all__ = [
     "BuildBusy",
     "BuildResult",
+    "PublishError",
     "build",
     "current_revisions",
     "meeting_calendar",
@@ -52,6 +53,10 @@ BUILD_LEASE = timedelta(minutes=5)
 
 class BuildBusy(ReminderError):
     """Another process is rebuilding the public folder right now."""
+
+
+class PublishError(ReminderError):
+    """A file of the public folder cannot be written."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,7 +176,20 @@ def current_revisions(
 
 
 def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
-    """Write the files that changed and remove owned .ics files no longer built."""
+    """Write the files that changed and remove owned .ics files no longer built.
+
+    A file that cannot be written (a full disk, a name taken by a folder) stops
+    the build with a :class:`PublishError`; each file is whole, old or new, and
+    the next build writes the rest.
+    """
+    try:
+        return _publish(files, folder)
+    except OSError as error:
+        place = error.filename or folder
+        raise PublishError(f"{place}: cannot write: {error.strerror or error}") from None
+
+
+def _publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
     written = []
     for name, data in sorted(files.items()):
         path = folder / name

@@ -26,7 +26,7 @@ from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildResult
 from reminders.revisions import Revision
 from reminders.settings import load_settings
-from tests.conftest import MEETINGS, edit_meetings, set_setting
+from tests.conftest import MEETINGS, edit_meetings, run_cli, set_setting
 
 NOW = datetime(2011, 2, 15, 12, tzinfo=UTC)
 EVERY_LANGUAGE = (
@@ -256,3 +256,22 @@ def test_an_edited_article_template_shows_on_the_next_build(workspace: Path) -> 
     assert (again.folder / "index.html").read_text().count('<p class="title big">') == 10
     build(workspace, workspace / "cold")
     assert folder_bytes(workspace / "cold") == folder_bytes(again.folder)
+
+
+def test_a_public_file_that_cannot_be_written_is_a_message(workspace: Path) -> None:
+    (workspace / "public").mkdir()
+    (workspace / "public" / "cities").write_text("in the way of the city feeds' folder")
+    result = run_cli("build", "--now", "2011-02-15T12:00-05:00", cwd=workspace)
+    assert result.returncode == 1
+    assert "public/cities: cannot write: File exists" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_pieces_that_cannot_be_kept_do_not_stop_the_build(workspace: Path) -> None:
+    pieces_file(workspace / "public").mkdir()  # in the way of the pieces' database
+    result = run_cli("build", "--now", "2011-02-15T12:00-05:00", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "cannot keep the build's pieces" in result.stderr
+    assert folder_bytes(workspace / "public") == folder_bytes(
+        build(workspace, workspace / "b").folder
+    )
