@@ -2,8 +2,8 @@
 
 All are pure functions of the base URL and a meeting, shared by the landing
 page and the emails so that both always point at the same places. Query
-values are percent-encoded with ``urllib.parse``; nothing here redirects
-through a third party or carries a subscriber's address.
+values are percent-encoded as ``urllib.parse.urlencode`` does; nothing here
+redirects through a third party or carries a subscriber's address.
 
 A landing page carries three such links per meeting, so query strings are
 encoded by :func:`query`, which gives ``urlencode``'s bytes (a test holds the
