@@ -9,11 +9,6 @@ import click
 from reminders.cli.commands import cli
 from reminders.errors import DataError, Problem
 from reminders.files import write_atomically
-from reminders.inputs.announcements import (
-    read_announcement,
-    read_calendar_file,
-    render_meetings_file,
-)
 from reminders.inputs.meetings_file import zone_named
 
 __all__ = ["import_"]
@@ -68,6 +63,13 @@ def import_(
     labelled lines, bulleted lists, pasted tables, sentences), a spreadsheet's
     CSV export, or a calendar file (.ics).
     """
+    # Imported here: the readers are a twentieth of every other command's start.
+    from reminders.inputs.announcements import (
+        read_announcement,
+        read_calendar_file,
+        render_meetings_file,
+    )
+
     try:
         zone_named(timezone)
         text = announcement.read_text(encoding="utf-8")

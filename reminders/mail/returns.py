@@ -22,8 +22,6 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 
-from flufl.bounce import all_failures
-
 __all__ = ["Report", "message_id_of", "read_report", "return_path"]
 
 _TOKEN = re.compile(rb"\+([a-z2-7]{24})@", re.IGNORECASE)
@@ -76,6 +74,8 @@ def _kind(message: email.message.Message) -> str:
         return "complaint"
     if any(part.get_content_type() == "message/feedback-report" for part in message.walk()):
         return "complaint"
+    from flufl.bounce import all_failures  # on first use: sending never reads a bounce
+
     temporary, permanent = all_failures(message)
     if permanent:
         return "hard"
