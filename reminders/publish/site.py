@@ -10,6 +10,8 @@ rebuilds (and bumps revisions) at a time.
 
 from __future__ import annotations
 
+import glob
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -190,20 +192,29 @@ def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[s
 
 
 def _publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
+    # Names stay strings: a build compares ten thousand files, and pathlib's objects
+    # cost more than reading them.
     written = []
     for name, data in sorted(files.items()):
-        path = folder / name
-        if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data, durable=False)  # the next build repairs a torn file
+        if not _holds(os.path.join(folder, name), data):
+            write_atomically(folder / name, data, durable=False)  # the next build repairs it
             written.append(name)
     removed = []
     for pattern in OWNED:
-        for path in sorted(folder.glob(pattern)):
-            name = path.relative_to(folder).as_posix()
+        for name in sorted(glob.glob(pattern, root_dir=folder, include_hidden=True)):
             if name not in files:
-                path.unlink()
+                os.unlink(os.path.join(folder, name))
                 removed.append(name)
     return written, removed
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Tell whether the file at ``path`` holds ``data`` (one byte more is read: longer is not)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(data) + 1) == data
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return False
 
 
 def _real_time() -> datetime:
