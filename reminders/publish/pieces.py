@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Set
@@ -42,13 +41,16 @@ __all__ = ["FORMAT", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
 log = logging.getLogger(__name__)
 
 # Part of every key: bump the number when a piece changes shape.
-FORMAT = f"2/{icalendar.__version__}"
+FORMAT = f"3/{icalendar.__version__}"
 
 
 def piece_key(*parts: object) -> str:
-    """A piece's key: its inputs, with the format, hashed."""
-    text = json.dumps((FORMAT, *parts), default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """A piece's key: its inputs, with the format, hashed.
+
+    The parts are strings, numbers, None and frozen dataclasses, whose tuple's
+    ``repr`` names each one unambiguously (``None`` is not ``'None'``).
+    """
+    return hashlib.sha256(repr((FORMAT, *parts)).encode("utf-8")).hexdigest()
 
 
 @functools.cache

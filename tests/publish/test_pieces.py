@@ -275,3 +275,18 @@ def test_pieces_that_cannot_be_kept_do_not_stop_the_build(workspace: Path) -> No
     assert folder_bytes(workspace / "public") == folder_bytes(
         build(workspace, workspace / "b").folder
     )
+
+
+def test_a_second_process_reuses_what_the_first_kept(workspace: Path) -> None:
+    set_setting(workspace, '[languages]\nallow_drafts = ["es"]')
+    build_now = ("build", "--now", "2011-02-15T12:00-05:00")
+    first = run_cli(*build_now, cwd=workspace, PYTHONHASHSEED="1")
+    assert first.returncode == 0, first.stderr
+    assert "20 serialized" in first.stdout
+    kept = Pieces.load(pieces_file(workspace / "public")).kept
+    (workspace / "public" / "index.es.html").unlink()
+    second = run_cli(*build_now, cwd=workspace, PYTHONHASHSEED="2")  # other str hashes
+    assert second.returncode == 0, second.stderr
+    assert "1 written" in second.stdout
+    assert "0 serialized" in second.stdout
+    assert Pieces.load(pieces_file(workspace / "public")).kept == kept  # articles too
