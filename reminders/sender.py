@@ -174,9 +174,10 @@ class Sender:
     def settle(self) -> None:
         """Record the message last accepted, if not yet on record.
 
-        A transport calls this once the next message's envelope is accepted,
-        before the message itself goes: the record is written while the server
-        reads the envelope, and a crash still repeats at most one message.
+        A transport calls this once the next message's envelope is on its way,
+        before the message itself goes: where the server pipelines, the record
+        is written while it reads the envelope, and a crash still repeats at
+        most one message.
         """
         pending, self.pending = self.pending, None
         if pending is not None:

@@ -54,7 +54,7 @@ class Transport(Protocol):
         """Hand over one message (CRLF line ends) for one recipient.
 
         Call ``ready`` once, before the message itself can be delivered (an SMTP
-        transport, once the recipient is accepted); if it raises, nothing goes.
+        transport, once the envelope is on its way); if it raises, nothing goes.
         """
 
     def close(self) -> None:

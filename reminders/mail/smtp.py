@@ -1,8 +1,9 @@
 """Sending through an SMTP server: the URL, one reused connection, bounded replies.
 
 Every failure is judged by :func:`reminders.mail.outcomes.verdict` from the
-stage of the session it came at. Certificates are verified; the password
-comes only from ``$REMINDERS_SMTP_PASSWORD``.
+stage of the session it came at. Each message's transaction is pipelined where
+the server offers it (:mod:`reminders.mail.transaction`). Certificates are
+verified; the password comes only from ``$REMINDERS_SMTP_PASSWORD``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reminders.mail.handover import (
     at_once,
 )
 from reminders.mail.outcomes import Stage, Trouble, Verdict, trouble_of, verdict
+from reminders.mail.transaction import in_turn, pipelined
 
 __all__ = ["PASSWORD_ENV", "SmtpAddress", "SmtpTransport", "parse_smtp_url"]
 
@@ -194,6 +196,11 @@ class SmtpTransport:
         if code not in good:
             raise smtplib.SMTPResponseException(code, reply)
 
+    @property
+    def pipelining(self) -> bool:
+        """Whether the open connection's server offers PIPELINING (RFC 2920)."""
+        return self.connection is not None and bool(self.connection.has_extn("pipelining"))
+
     def send(
         self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
     ) -> None:
@@ -204,18 +211,12 @@ class SmtpTransport:
         if self.connection is None:
             self.connection = self._connect()
         smtp, stage = self.connection, Stage.MAIL
+        steps = pipelined if self.pipelining else in_turn
         try:
-            self._expect(*smtp.mail(sender), stage, {250})
-            stage = Stage.RCPT
-            self._expect(*smtp.rcpt(recipient), stage, {250, 251})
-            self._ready(ready)
-            stage = Stage.DATA
-            code, reply = smtp.data(message)
-            stage = Stage.END_OF_DATA
-            self._expect(code, reply, stage, {250})
+            # A failure is judged by the stage last reached.
+            for stage in steps(smtp, sender, recipient, message, ready):  # noqa: B007
+                pass
         except smtplib.SMTPResponseException as error:
-            if isinstance(error, smtplib.SMTPDataError) and stage is Stage.DATA:
-                pass  # DATA itself was refused, before any of the message went
             self._judge(stage, trouble_of(error.smtp_code), _summary(error))
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
@@ -224,14 +225,8 @@ class SmtpTransport:
             self._judge(stage, trouble, f"connection lost: {_reason(error)}")
         finally:
             self.last_send = self.clock()
-
-    def _ready(self, ready: Callable[[], None]) -> None:
-        """Run ``ready`` inside an open transaction; if it fails, end the transaction."""
-        try:
-            ready()
-        except BaseException:
-            self._reset()
-            raise
+            if smtp.sock is None:  # hung up to end a transaction: the next message reconnects
+                self.connection = None
 
     def _judge(self, stage: Stage, trouble: Trouble, summary: str) -> None:
         """Raise what ``verdict`` decides for a failure at ``stage``."""

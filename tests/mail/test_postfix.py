@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import smtplib
 import subprocess
 import tempfile
 import time
@@ -150,3 +151,8 @@ def test_mail_goes_out_signed_and_a_refused_address_comes_back_and_is_dropped(
     log = (bounces.parent / "maillog").read_text(errors="replace")
     assert f"to=<{LATER}>" in log
     assert "status=deferred" in log  # Postfix keeps trying the greylisted one
+    # Postfix offers PIPELINING, so the envelopes went pipelined, and it found no fault.
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("pipelining")
+    assert "improper command pipelining" not in log

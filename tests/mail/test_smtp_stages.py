@@ -3,11 +3,12 @@
 A failure before RCPT TO, or a 421 anywhere, is the session's: the run stops
 (exit 3) with every delivery still due. At RCPT TO, DATA and the end of the
 data, a 5xx fails that delivery, and a 4xx or a dropped connection retries it.
+Each row is played against a server that offers PIPELINING and one that does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -79,6 +80,12 @@ TABLE: list[tuple[str, Fault, Stage, Trouble]] = [
     ("end 421", once("data_replies", "421 4.3.2 closing"), Stage.END_OF_DATA, Trouble.CLOSING),
     ("end drop", drop_at_end, Stage.END_OF_DATA, Trouble.DROP),
 ]
+
+
+@pytest.fixture(params=[True, False], ids=["pipelined", "in turn"])
+def smtp(request: pytest.FixtureRequest) -> Iterator[SinkServer]:
+    with SinkServer(pipelining=request.param) as server:
+        yield server
 
 
 def served(smtp: SinkServer) -> list[str]:

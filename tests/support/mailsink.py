@@ -3,7 +3,8 @@
 Tests program its faults at every stage of the session: a reply for the next
 EHLO, MAIL FROM, RCPT TO, DATA command or end of data, a reply for chosen
 recipients, a connection dropped at a stage, an EHLO reply trickled line by
-line, a delay. :class:`RefusingServer` greets with a refusal.
+line, a delay. It offers PIPELINING (RFC 2920) as Postfix does, unless told
+not to. :class:`RefusingServer` greets with a refusal.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class Faults:
 class MailSink:
     """aiosmtpd handler that records accepted messages and plays faults."""
 
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool = True) -> None:
+        self.pipelining = pipelining
         self.received: list[Received] = []
         self.faults = Faults()
         self.lock = threading.Lock()
@@ -67,6 +69,19 @@ class MailSink:
         assert server.transport is not None
         server.transport.close()
         return True
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        if not self.pipelining:
+            return responses
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -176,8 +191,10 @@ def free_port() -> int:
 class SinkServer:
     """Start and stop the sink on a free port of 127.0.0.1."""
 
-    def __init__(self, refuse_login: bool = False, password: str | None = None) -> None:
-        self.sink = MailSink()
+    def __init__(
+        self, refuse_login: bool = False, password: str | None = None, pipelining: bool = True
+    ) -> None:
+        self.sink = MailSink(pipelining)
         self.logins: list[str] = []  # the passwords clients logged in with
         login: dict[str, Any] = {}
         if refuse_login:  # AUTH offered (without TLS, on loopback) and always refused

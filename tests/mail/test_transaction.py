@@ -1,0 +1,184 @@
+"""One message's SMTP transaction: pipelined where the server offers it, in turn where not.
+
+Most of these run against raw peers on 127.0.0.1 that play one side of the
+dialogue by hand, which is the only way to see what arrived before which reply;
+the rest against aiosmtpd, with and without PIPELINING.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from typing import BinaryIO
+
+import pytest
+
+from reminders.mail.handover import PermanentFailure
+from reminders.mail.smtp import SmtpTransport, parse_smtp_url
+from tests.support.mailsink import SinkServer
+
+Script = Callable[[socket.socket, BinaryIO], None]
+
+MESSAGE = b"Subject: dots\r\n\r\n.a line that starts with a dot\r\n..and two\r\n.\r\nlast line"
+
+
+class Peer:
+    """A raw SMTP server on 127.0.0.1 that plays one script per connection, in turn."""
+
+    def __init__(self, *scripts: Script) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.scripts = scripts
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        for script in self.scripts:
+            client, _ = self.listener.accept()
+            with client, client.makefile("rb") as lines:
+                try:
+                    script(client, lines)
+                except Exception as error:  # the test reads it from self.errors
+                    self.errors.append(error)
+
+    def transport(self) -> SmtpTransport:
+        return SmtpTransport(
+            parse_smtp_url(f"smtp://127.0.0.1:{self.port}?starttls=off"), timeout=2
+        )
+
+    def finish(self) -> None:
+        self.thread.join(timeout=5)
+        self.listener.close()
+        assert not self.thread.is_alive()
+        assert self.errors == []
+
+
+def say(client: socket.socket, *replies: str) -> None:
+    client.sendall("".join(f"{reply}\r\n" for reply in replies).encode())
+
+
+def read(lines: BinaryIO) -> str:
+    return lines.readline().decode().rstrip("\r\n")
+
+
+def greet(client: socket.socket, lines: BinaryIO, *, pipelining: bool) -> None:
+    say(client, "220 peer ESMTP")
+    assert read(lines).startswith("ehlo ")
+    say(client, "250-peer", "250-PIPELINING" if pipelining else "250-8BITMIME", "250 HELP")
+
+
+def message_after_354(client: socket.socket, lines: BinaryIO) -> bytes:
+    say(client, "354 go ahead")
+    body = b""
+    while (line := lines.readline()) != b".\r\n":
+        body += line
+    return body
+
+
+def test_a_server_offering_pipelining_gets_the_envelope_before_any_reply() -> None:
+    bodies: list[bytes] = []
+
+    def script(client: socket.socket, lines: BinaryIO) -> None:
+        greet(client, lines, pipelining=True)
+        # No reply until all three commands are in: a client waiting for MAIL's
+        # reply would time out here.
+        commands = [read(lines) for _ in range(3)]
+        assert commands == ["MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA"]
+        say(client, "250 sender ok", "250 recipient ok")
+        bodies.append(message_after_354(client, lines))
+        say(client, "250 queued")
+        assert read(lines) == "quit"
+        say(client, "221 bye")
+
+    peer = Peer(script)
+    transport = peer.transport()
+    transport.send("a@example.org", "b@example.org", MESSAGE)
+    transport.close()
+    peer.finish()
+    assert bodies == [
+        b"Subject: dots\r\n\r\n..a line that starts with a dot\r\n...and two\r\n..\r\nlast line\r\n"
+    ]
+
+
+def test_a_server_not_offering_it_gets_each_command_after_the_last_reply() -> None:
+    early: list[str] = []
+
+    def answer(client: socket.socket, lines: BinaryIO, expected: str, reply: str) -> None:
+        assert read(lines).split(":")[0] == expected
+        # Anything already waiting was sent before this reply: pipelined uninvited.
+        threading.Event().wait(0.2)
+        try:
+            if client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
+                early.append(expected)
+        except BlockingIOError:
+            pass
+        say(client, reply)
+
+    def script(client: socket.socket, lines: BinaryIO) -> None:
+        greet(client, lines, pipelining=False)
+        answer(client, lines, "mail FROM", "250 sender ok")
+        answer(client, lines, "rcpt TO", "250 recipient ok")
+        answer(client, lines, "data", "354 go ahead")
+        while lines.readline() != b".\r\n":
+            pass
+        say(client, "250 queued")
+
+    peer = Peer(script)
+    peer.transport().send("a@example.org", "b@example.org", MESSAGE)
+    peer.finish()
+    assert early == []
+
+
+def test_a_server_that_says_354_after_refusing_the_recipient_is_hung_up_on() -> None:
+    """RFC 2920 has DATA refused then; one that waits for a message anyway gets none."""
+    hung_up: list[bool] = []
+    bodies: list[bytes] = []
+
+    def refusing(client: socket.socket, lines: BinaryIO) -> None:
+        greet(client, lines, pipelining=True)
+        assert [read(lines) for _ in range(3)][2] == "DATA"
+        say(client, "250 sender ok", "550 5.1.1 no such user", "354 go ahead")
+        hung_up.append(lines.readline() == b"")
+
+    def serving(client: socket.socket, lines: BinaryIO) -> None:
+        greet(client, lines, pipelining=True)
+        [read(lines) for _ in range(3)]
+        say(client, "250 sender ok", "250 recipient ok")
+        bodies.append(message_after_354(client, lines))
+        say(client, "250 queued")
+
+    peer = Peer(refusing, serving)
+    transport = peer.transport()
+    with pytest.raises(PermanentFailure, match="rcpt: 550"):
+        transport.send("a@example.org", "gone@example.org", MESSAGE)
+    transport.send("a@example.org", "b@example.org", b"Subject: next\r\n\r\nhello\r\n")
+    peer.finish()
+    assert hung_up == [True]
+    assert bodies == [b"Subject: next\r\n\r\nhello\r\n"]
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "in turn"])
+def test_a_message_arrives_as_it_was_given(pipelining: bool) -> None:
+    with SinkServer(pipelining=pipelining) as server:
+        transport = SmtpTransport(parse_smtp_url(server.url), timeout=5)
+        transport.send("a@example.org", "b@example.org", MESSAGE)
+        transport.send("a@example.org", "b@example.org", MESSAGE + b"\r\n")
+        transport.close()
+    # Dots are undone by the server; a last line without its CRLF gets one.
+    assert [r.data for r in server.sink.received] == [MESSAGE + b"\r\n"] * 2
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "in turn"])
+def test_when_ready_fails_nothing_goes_and_the_next_message_does(pipelining: bool) -> None:
+    def failing() -> None:
+        raise RuntimeError("the ledger could not record the message before")
+
+    with SinkServer(pipelining=pipelining) as server:
+        transport = SmtpTransport(parse_smtp_url(server.url), timeout=5)
+        with pytest.raises(RuntimeError, match="ledger"):
+            transport.send("a@example.org", "b@example.org", MESSAGE, failing)
+        transport.send("a@example.org", "c@example.org", b"Subject: next\r\n\r\nhello\r\n")
+        transport.close()
+    assert [r.recipients for r in server.sink.received] == [["c@example.org"]]
