@@ -140,10 +140,9 @@ class Sender:
         meeting = self.meetings[delivery.meeting_id]
         who = mask(person.email) if person.email else mask_number(person.phone)
         try:
-            self.db.still_there()  # a deleted ledger must stop the run before the next message
             hand_over = self._made(delivery, upcoming)
             try:
-                message_id = hand_over(self.settle)
+                message_id = hand_over(self.ready)
             except TemporaryFailure as error:
                 self.settle()
                 later = ledger.record_retry(self.db, delivery, str(error), self.now)
@@ -170,6 +169,15 @@ class Sender:
         self.pending = lambda: self._record(delivery, meeting, message_id, holder, who)
         log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
         return "sent"
+
+    def ready(self) -> None:
+        """What must hold before a message goes, done while the server reads its envelope.
+
+        A deleted ledger stops the run before the message; the one before it is
+        put on record.
+        """
+        self.db.still_there()
+        self.settle()
 
     def settle(self) -> None:
         """Record the message last accepted, if not yet on record.

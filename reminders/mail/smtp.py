@@ -70,17 +70,25 @@ def parse_smtp_url(url: str) -> SmtpAddress:
 
 
 class _Deadline:
-    """A socket file whose reads share one deadline: a whole reply within the timeout."""
+    """A socket file whose reads share one deadline: a whole reply within the timeout.
+
+    The first line is read under the socket's own timeout, which is the whole
+    timeout; only later lines of a reply need the socket's timeout cut to what is
+    left (most replies are one line, and setting a timeout is a system call).
+    """
 
     def __init__(self, inner: Any, sock: socket.socket, timeout: float) -> None:
         self.inner, self.sock = inner, sock
         self.deadline = time.monotonic() + timeout
+        self.lines = 0
 
     def readline(self, size: int = -1) -> bytes:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the reply took longer than the timeout")
-        self.sock.settimeout(left)
+        if self.lines:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the reply took longer than the timeout")
+            self.sock.settimeout(left)
+        self.lines += 1
         line: bytes = self.inner.readline(size)
         return line
 
@@ -101,11 +109,11 @@ class _BoundedReplies(smtplib.SMTP):
         if self.file is None:
             self.file = self.sock.makefile("rb")
         inner = self.file
-        self.file = _Deadline(inner, self.sock, float(self.timeout))
+        deadline = self.file = _Deadline(inner, self.sock, float(self.timeout))
         try:
             return super().getreply()
         finally:
-            if self.sock is not None:
+            if self.sock is not None and deadline.lines > 1:
                 self.sock.settimeout(self.timeout)
             self.file = inner if self.file is not None else None
 
