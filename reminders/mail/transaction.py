@@ -48,7 +48,10 @@ def pipelined(
     smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
     # The server is reading the envelope: the caller's bookkeeping costs no time.
     _ready(smtp, ready, in_data=True)
-    _expect(smtp.getreply(), {250})
+    code, reply = smtp.getreply()
+    if code != 250:
+        smtp.close()  # two replies are still to come: the session is out of step for good
+        raise smtplib.SMTPResponseException(code, reply)
     yield Stage.RCPT
     code, reply = smtp.getreply()
     if code not in _ACCEPTED:
