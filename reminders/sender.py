@@ -26,6 +26,7 @@ from reminders.inputs.meetings import Meeting, Series, Snapshot
 from reminders.inputs.subscribers import Subscriber
 from reminders.mail.batch import Batch
 from reminders.mail.handover import (
+    Envelope,
     PermanentFailure,
     TemporaryFailure,
     Transport,
@@ -47,6 +48,14 @@ log = logging.getLogger(__name__)
 
 # Sends one made message, calling its argument before the message itself goes.
 HandOver = Callable[[Callable[[], None]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """A made message: how it is handed over, and its envelope when it goes by email."""
+
+    hand_over: HandOver
+    envelope: Envelope | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,7 @@ class Sender:
         self.meetings = {meeting.id: meeting for meeting in series}
         self.bounce = batch.bounce
         self.composer = ThreadPoolExecutor(1, thread_name_prefix="composer")
-        self.ahead: tuple[queue.Key, Future[HandOver]] | None = None  # the next one, made
+        self.ahead: tuple[queue.Key, Future[_Made]] | None = None  # the next one, made
         self.pending: Callable[[], None] | None = None
 
     def close(self) -> None:
@@ -89,7 +98,7 @@ class Sender:
             self.composer.shutdown(wait=True, cancel_futures=True)
             self.ahead = None
 
-    def _make(self, delivery: Delivery) -> HandOver:
+    def _make(self, delivery: Delivery) -> _Made:
         """The delivery's hand-over, with its message made (on the composer thread)."""
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]
@@ -97,7 +106,7 @@ class Sender:
             return self._email(meeting, delivery, person)
         return self._text(meeting, delivery, person)
 
-    def _made(self, delivery: Delivery, upcoming: Delivery | None) -> HandOver:
+    def _made(self, delivery: Delivery, upcoming: Delivery | None) -> _Made:
         guessed, self.ahead = self.ahead, None  # a guess that did not come true is dropped
         if guessed is not None and guessed[0] == queue.key(delivery):
             made = guessed[1]
@@ -107,19 +116,27 @@ class Sender:
             self.ahead = (queue.key(upcoming), self.composer.submit(self._make, upcoming))
         return made.result()
 
-    def _email(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> HandOver:
+    def _email(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> _Made:
         data, message_id = self.batch.message(meeting, delivery.kind, person, delivery.previous)
         if self.signer is not None:
             data = self.signer.sign(data)  # last: the message is final
+        # VERP: the return path names this delivery, so a bounce can be matched to it.
+        envelope = Envelope(return_path(self.bounce, message_id), person.email)
 
         def hand_over(ready: Callable[[], None]) -> str:
-            # VERP: the return path names this delivery, so a bounce can be matched to it.
-            self.transport.send(return_path(self.bounce, message_id), person.email, data, ready)
+            self.transport.send(*envelope, data, ready, self._following)
             return message_id
 
-        return hand_over
+        return _Made(hand_over, envelope)
 
-    def _text(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> HandOver:
+    def _following(self) -> Envelope | None:
+        """The envelope of the message made ahead, if it is made by now."""
+        if self.ahead is None or not self.ahead[1].done() or self.ahead[1].cancelled():
+            return None
+        made = self.ahead[1]
+        return None if made.exception() is not None else made.result().envelope
+
+    def _text(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> _Made:
         channel = self.texts
         if channel is None:
             raise TransportError("a text is due but no text provider is set")
@@ -129,7 +146,7 @@ class Sender:
             ready()
             return channel.transport.send(person.phone, body, channel.callback)
 
-        return hand_over
+        return _Made(hand_over)
 
     def deliver(self, delivery: Delivery, holder: str, upcoming: Delivery | None = None) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry".
@@ -140,9 +157,9 @@ class Sender:
         meeting = self.meetings[delivery.meeting_id]
         who = mask(person.email) if person.email else mask_number(person.phone)
         try:
-            hand_over = self._made(delivery, upcoming)
+            made = self._made(delivery, upcoming)
             try:
-                message_id = hand_over(self.ready)
+                message_id = made.hand_over(self.ready)
             except TemporaryFailure as error:
                 self.settle()
                 later = ledger.record_retry(self.db, delivery, str(error), self.now)

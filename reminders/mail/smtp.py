@@ -19,14 +19,16 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from reminders.mail.handover import (
+    Envelope,
     PermanentFailure,
     SessionFailure,
     TemporaryFailure,
     TransportError,
     at_once,
+    none_next,
 )
 from reminders.mail.outcomes import Stage, Trouble, Verdict, trouble_of, verdict
-from reminders.mail.transaction import in_turn, pipelined
+from reminders.mail.transaction import Pipeline, in_turn
 
 __all__ = ["PASSWORD_ENV", "SmtpAddress", "SmtpTransport", "parse_smtp_url"]
 
@@ -148,6 +150,7 @@ class SmtpTransport:
         self.password = password
         self.sleep, self.clock = sleep, clock
         self.connection: smtplib.SMTP | None = None
+        self.pipeline = Pipeline()
         self.last_send = -float("inf")
 
     def _connect(self) -> smtplib.SMTP:
@@ -210,21 +213,36 @@ class SmtpTransport:
         return self.connection is not None and bool(self.connection.has_extn("pipelining"))
 
     def send(
-        self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        ready: Callable[[], None] = at_once,
+        following: Callable[[], Envelope | None] = none_next,
     ) -> None:
+        envelope = Envelope(sender, recipient)
+        if self.pipeline.ahead not in (None, envelope):
+            self._drop()  # the server may be waiting for that message: only a hang-up ends it
         if self.interval:
+            following = none_next  # each message is paced on its own
             wait = self.last_send + self.interval - self.clock()
             if wait > 0:
                 self.sleep(wait)
         if self.connection is None:
             self.connection = self._connect()
         smtp, stage = self.connection, Stage.MAIL
-        steps = pipelined if self.pipelining else in_turn
+        steps = (
+            self.pipeline.steps(smtp, envelope, message, ready, following)
+            if self.pipelining
+            else in_turn(smtp, envelope, message, ready)
+        )
         try:
             # A failure is judged by the stage last reached.
-            for stage in steps(smtp, sender, recipient, message, ready):  # noqa: B007
+            for stage in steps:  # noqa: B007
                 pass
         except smtplib.SMTPResponseException as error:
+            if self.pipeline.ahead is not None:
+                self._drop()  # the envelope sent ahead has replies to come: start afresh
             self._judge(stage, trouble_of(error.smtp_code), _summary(error))
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
@@ -234,7 +252,7 @@ class SmtpTransport:
         finally:
             self.last_send = self.clock()
             if smtp.sock is None:  # hung up to end a transaction: the next message reconnects
-                self.connection = None
+                self._drop()
 
     def _judge(self, stage: Stage, trouble: Trouble, summary: str) -> None:
         """Raise what ``verdict`` decides for a failure at ``stage``."""
@@ -256,6 +274,7 @@ class SmtpTransport:
                 self._drop()
 
     def _drop(self) -> None:
+        self.pipeline.ahead = None
         if self.connection is not None:
             try:
                 self.connection.close()
@@ -263,6 +282,8 @@ class SmtpTransport:
                 self.connection = None
 
     def close(self) -> None:
+        if self.pipeline.ahead is not None:
+            self._drop()  # the server awaits the message sent ahead: QUIT would be read as it
         if self.connection is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.connection.quit()

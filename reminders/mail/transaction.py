@@ -6,9 +6,10 @@ raised as smtplib's :class:`~smtplib.SMTPResponseException`, a lost connection
 as smtplib raises it.
 
 Where the server offers PIPELINING (RFC 2920), as Postfix, Exim and the large
-providers do, the envelope goes in one write: two round trips a message
-instead of four. smtplib does not pipeline, so the pipelined steps write the
-commands themselves; the addresses are plain ASCII dot-atoms (see
+providers do, the envelope goes in one write, and with the end of the message
+before when that is known: one round trip a message instead of four. smtplib
+does not pipeline, so the pipelined steps write the commands themselves; the
+addresses are plain ASCII dot-atoms (see
 :func:`reminders.inputs.subscribers.parse_address`), so ``<address>`` is what
 smtplib's quoting would give.
 """
@@ -18,21 +19,22 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Callable, Iterator
 
+from reminders.mail.handover import Envelope
 from reminders.mail.outcomes import Stage
 
-__all__ = ["in_turn", "pipelined", "stuffed"]
+__all__ = ["Pipeline", "in_turn", "stuffed"]
 
 _ACCEPTED = {250, 251}
 
 
 def in_turn(
-    smtp: smtplib.SMTP, sender: str, recipient: str, message: bytes, ready: Callable[[], None]
+    smtp: smtplib.SMTP, envelope: Envelope, message: bytes, ready: Callable[[], None]
 ) -> Iterator[Stage]:
     """A command, then its reply, each in turn: for a server without PIPELINING."""
     yield Stage.MAIL
-    _expect(smtp.mail(sender), {250})
+    _expect(smtp.mail(envelope.sender), {250})
     yield Stage.RCPT
-    _expect(smtp.rcpt(recipient), _ACCEPTED)
+    _expect(smtp.rcpt(envelope.recipient), _ACCEPTED)
     _ready(smtp, ready, in_data=False)
     yield Stage.DATA
     code, reply = smtp.data(message)  # raises SMTPDataError when DATA itself is refused
@@ -40,30 +42,52 @@ def in_turn(
     _expect((code, reply), {250})
 
 
-def pipelined(
-    smtp: smtplib.SMTP, sender: str, recipient: str, message: bytes, ready: Callable[[], None]
-) -> Iterator[Stage]:
-    """MAIL, RCPT and DATA in one write, then their replies; ``ready`` runs meanwhile."""
-    yield Stage.MAIL
-    smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
-    # The server is reading the envelope: the caller's bookkeeping costs no time.
-    _ready(smtp, ready, in_data=True)
-    code, reply = smtp.getreply()
-    if code != 250:
-        smtp.close()  # two replies are still to come: the session is out of step for good
-        raise smtplib.SMTPResponseException(code, reply)
-    yield Stage.RCPT
-    code, reply = smtp.getreply()
-    if code not in _ACCEPTED:
-        _answer_to_data(smtp)
-        raise smtplib.SMTPResponseException(code, reply)
-    yield Stage.DATA
-    code, reply = smtp.getreply()
-    if code != 354:
-        raise smtplib.SMTPDataError(code, reply)
-    yield Stage.END_OF_DATA
-    smtp.send(stuffed(message))
-    _expect(smtp.getreply(), {250})
+class Pipeline:
+    """Transactions on one pipelining connection, and the envelope sent ahead on it.
+
+    A message's end goes in one write with the next message's envelope when that
+    message is already made, so the server reads one while replying to the other:
+    one round trip a message. :attr:`ahead` is that envelope, whose replies are
+    still unread; the owner hangs up (and clears it) when the next transaction
+    is not that envelope's, or when a transaction fails with one ahead.
+    """
+
+    def __init__(self) -> None:
+        self.ahead: Envelope | None = None
+
+    def steps(
+        self,
+        smtp: smtplib.SMTP,
+        envelope: Envelope,
+        message: bytes,
+        ready: Callable[[], None],
+        following: Callable[[], Envelope | None],
+    ) -> Iterator[Stage]:
+        """MAIL, RCPT and DATA in one write (or ahead), then their replies; ``ready`` meanwhile."""
+        yield Stage.MAIL
+        if self.ahead != envelope:
+            smtp.send(_commands(envelope))
+        self.ahead = None
+        # The server is reading the envelope: the caller's bookkeeping costs no time.
+        _ready(smtp, ready, in_data=True)
+        code, reply = smtp.getreply()
+        if code != 250:
+            smtp.close()  # two replies are still to come: the session is out of step for good
+            raise smtplib.SMTPResponseException(code, reply)
+        yield Stage.RCPT
+        code, reply = smtp.getreply()
+        if code not in _ACCEPTED:
+            _answer_to_data(smtp)
+            raise smtplib.SMTPResponseException(code, reply)
+        yield Stage.DATA
+        code, reply = smtp.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        yield Stage.END_OF_DATA
+        after = following()  # asked now, so that the next message has had time to be made
+        smtp.send(stuffed(message) + _commands(after) if after else stuffed(message))
+        self.ahead = after
+        _expect(smtp.getreply(), {250})
 
 
 def stuffed(message: bytes) -> bytes:
@@ -74,6 +98,10 @@ def stuffed(message: bytes) -> bytes:
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
+
+
+def _commands(envelope: Envelope) -> bytes:
+    return f"MAIL FROM:<{envelope.sender}>\r\nRCPT TO:<{envelope.recipient}>\r\nDATA\r\n".encode()
 
 
 def _expect(answer: tuple[int, bytes], good: set[int]) -> None:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from reminders.mail.handover import Transport, TransportError, at_once
+from reminders.mail.handover import Envelope, Transport, TransportError, at_once, none_next
 from reminders.mail.smtp import PASSWORD_ENV, SmtpTransport, parse_smtp_url
 
 __all__ = ["MaildirTransport", "open_transport"]
@@ -30,7 +30,12 @@ class MaildirTransport:
         self.path = path
 
     def send(
-        self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        ready: Callable[[], None] = at_once,
+        following: Callable[[], Envelope | None] = none_next,
     ) -> None:
         ready()
         try:

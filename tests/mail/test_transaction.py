@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 import pytest
 
-from reminders.mail.handover import PermanentFailure
+from reminders.mail.handover import Envelope, PermanentFailure, TemporaryFailure
 from reminders.mail.smtp import SmtpTransport, parse_smtp_url
 from tests.support.mailsink import SinkServer
 
@@ -71,10 +71,21 @@ def greet(client: socket.socket, lines: BinaryIO, *, pipelining: bool) -> None:
 
 def message_after_354(client: socket.socket, lines: BinaryIO) -> bytes:
     say(client, "354 go ahead")
+    return message(lines)
+
+
+def message(lines: BinaryIO) -> bytes:
     body = b""
     while (line := lines.readline()) != b".\r\n":
         body += line
     return body
+
+
+def envelope(lines: BinaryIO) -> list[str]:
+    return [read(lines) for _ in range(3)]
+
+
+NEXT = Envelope("a@example.org", "c@example.org")
 
 
 def test_a_server_offering_pipelining_gets_the_envelope_before_any_reply() -> None:
@@ -182,3 +193,87 @@ def test_when_ready_fails_nothing_goes_and_the_next_message_does(pipelining: boo
         transport.send("a@example.org", "c@example.org", b"Subject: next\r\n\r\nhello\r\n")
         transport.close()
     assert [r.recipients for r in server.sink.received] == [["c@example.org"]]
+
+
+def test_the_next_envelope_goes_with_the_end_of_the_message_before() -> None:
+    bodies: list[bytes] = []
+
+    def script(client: socket.socket, lines: BinaryIO) -> None:
+        greet(client, lines, pipelining=True)
+        envelope(lines)
+        say(client, "250 sender ok", "250 recipient ok", "354 go ahead")
+        bodies.append(message(lines))
+        # No reply to the first message until the second's envelope is in.
+        assert envelope(lines) == ["MAIL FROM:<a@example.org>", "RCPT TO:<c@example.org>", "DATA"]
+        say(client, "250 queued", "250 sender ok", "250 recipient ok", "354 go ahead")
+        bodies.append(message(lines))
+        say(client, "250 queued")
+
+    peer = Peer(script)
+    transport = peer.transport()
+    transport.send("a@example.org", "b@example.org", b"first\r\n", following=lambda: NEXT)
+    transport.send(*NEXT, b"second\r\n")
+    peer.finish()
+    assert bodies == [b"first\r\n", b"second\r\n"]
+
+
+def ahead_then_hung_up(end_reply: str, hung_up: list[bool]) -> Script:
+    """A first connection: one message, the next envelope ahead, then a hang-up expected."""
+
+    def script(client: socket.socket, lines: BinaryIO) -> None:
+        greet(client, lines, pipelining=True)
+        envelope(lines)
+        say(client, "250 sender ok", "250 recipient ok", "354 go ahead")
+        message(lines)
+        envelope(lines)
+        say(client, end_reply, "250 sender ok", "250 recipient ok", "354 go ahead")
+        hung_up.append(lines.readline() == b"")
+
+    return script
+
+
+def serving(bodies: list[bytes]) -> Script:
+    def script(client: socket.socket, lines: BinaryIO) -> None:
+        greet(client, lines, pipelining=True)
+        envelope(lines)
+        say(client, "250 sender ok", "250 recipient ok")
+        bodies.append(message_after_354(client, lines))
+        say(client, "250 queued")
+
+    return script
+
+
+def test_a_message_other_than_the_one_ahead_goes_on_a_new_connection() -> None:
+    """The server is waiting for the message ahead; only a hang-up ends that unsent."""
+    hung_up: list[bool] = []
+    bodies: list[bytes] = []
+    peer = Peer(ahead_then_hung_up("250 queued", hung_up), serving(bodies))
+    transport = peer.transport()
+    transport.send("a@example.org", "b@example.org", b"first\r\n", following=lambda: NEXT)
+    transport.send("a@example.org", "d@example.org", b"another\r\n")
+    peer.finish()
+    assert hung_up == [True]
+    assert bodies == [b"another\r\n"]
+
+
+def test_a_refused_message_with_an_envelope_ahead_leaves_the_next_to_a_new_connection() -> None:
+    hung_up: list[bool] = []
+    bodies: list[bytes] = []
+    peer = Peer(ahead_then_hung_up("451 4.3.0 try later", hung_up), serving(bodies))
+    transport = peer.transport()
+    with pytest.raises(TemporaryFailure, match="end of data: 451"):
+        transport.send("a@example.org", "b@example.org", b"first\r\n", following=lambda: NEXT)
+    transport.send(*NEXT, b"second\r\n")
+    peer.finish()
+    assert hung_up == [True]
+    assert bodies == [b"second\r\n"]
+
+
+def test_closing_with_an_envelope_ahead_hangs_up_without_a_message() -> None:
+    hung_up: list[bool] = []
+    peer = Peer(ahead_then_hung_up("250 queued", hung_up))
+    transport = peer.transport()
+    transport.send("a@example.org", "b@example.org", b"first\r\n", following=lambda: NEXT)
+    transport.close()
+    peer.finish()
+    assert hung_up == [True]

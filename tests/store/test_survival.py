@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reminders.cli import work
-from reminders.mail.handover import at_once
+from reminders.mail.handover import Envelope, at_once, none_next
 from reminders.mail.transports import open_transport
 from reminders.sending import load_inputs, prepare, send_due
 from reminders.store import open_state
@@ -75,9 +75,14 @@ def test_a_state_database_deleted_mid_run_stops_the_run(
 
     class DeletingTransport:
         def send(
-            self, sender: str, recipient: str, message: bytes, ready: Callable[[], None] = at_once
+            self,
+            sender: str,
+            recipient: str,
+            message: bytes,
+            ready: Callable[[], None] = at_once,
+            following: Callable[[], Envelope | None] = none_next,
         ) -> None:
-            outbox.send(sender, recipient, message, ready)
+            outbox.send(sender, recipient, message, ready, following)
             for path in state_files(mail_workspace):
                 path.unlink()
 
