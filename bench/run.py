@@ -162,9 +162,11 @@ def feed_rows() -> list[tuple[str, ...]]:
 
 
 @contextmanager
-def sink() -> Iterator[int]:
+def sink(round_trip_ms: int = 0) -> Iterator[int]:
+    """The sink's port; with a round trip, a proxy's that delays each way by half of it."""
+    delay = [str(round_trip_ms)] if round_trip_ms else []
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "sink.py")], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(ROOT / "bench" / "sink.py"), *delay], stdout=subprocess.PIPE, text=True
     )
     assert process.stdout is not None
     try:
@@ -396,10 +398,15 @@ def cost_rows(
     ]
 
 
-def command_rows(folder: Path, count: int = 2_000, runs: int = 3) -> list[tuple[str, ...]]:
-    """The whole `reminders send` command against bare smtplib and Django, same letters and sink."""
-    with sink() as port:
-        home = folder / "command"
+def command_rows(
+    folder: Path, count: int = 2_000, runs: int = 3, round_trip_ms: int = 0
+) -> list[tuple[str, ...]]:
+    """The whole `reminders send` command against bare smtplib and Django, same letters and sink.
+
+    With a round trip, the sink is behind a proxy that delays each way by half of it.
+    """
+    with sink(round_trip_ms) as port:
+        home = folder / f"command-{round_trip_ms}"
         home.mkdir()
         config = workspace(home, count, port)
         letters: list[tuple[str, Any]] = []
@@ -414,18 +421,18 @@ def command_rows(folder: Path, count: int = 2_000, runs: int = 3) -> list[tuple[
             bare.append(bare_loop(port, messages))
             django.append(django_loop(port, letters, calendar))
     command, floor, peer = map(statistics.median, (ours, bare, django))
-    costs = cost_rows(messages, config, command / count)
-    return [
-        (
-            f"send command, {count:,} subscribers, start to exit",
-            f"{count / command:,.0f} msg/s",
-            f"{command / count * 1000:.2f} ms/msg",
-            "",
-            f"{floor / command:.0%} of bare smtplib ({count / floor:,.0f} msg/s); "
-            f"{peer / command:.2f}× Django's EmailMultiAlternatives ({count / peer:,.0f} msg/s)",
-        ),
-        *costs,
-    ]
+    where = f", {round_trip_ms} ms round trip" if round_trip_ms else ""
+    row = (
+        f"send command, {count:,} subscribers{where}, start to exit",
+        f"{count / command:,.0f} msg/s",
+        f"{command / count * 1000:.2f} ms/msg",
+        "",
+        f"{floor / command:.0%} of bare smtplib ({count / floor:,.0f} msg/s); "
+        f"{peer / command:.2f}× Django's EmailMultiAlternatives ({count / peer:,.0f} msg/s)",
+    )
+    if round_trip_ms:
+        return [row]
+    return [row, *cost_rows(messages, config, command / count)]
 
 
 def live_workspace(home: Path, subscribers: int, port: int, state: str) -> Path:
@@ -558,7 +565,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         rows = feed_rows() + build_rows(folder) + daemon_rows(folder)
-        rows += command_rows(folder) + memory_rows(folder)
+        rows += command_rows(folder) + command_rows(folder, 500, round_trip_ms=2)
+        rows += memory_rows(folder)
         rows += tick_rows(folder) + shared_rows(folder)
     cpu = platform.processor() or platform.machine()
     commit = subprocess.run(
