@@ -2,22 +2,34 @@
 
 Serializing an icalendar component builds, for each property, a parameter
 object, a content line and then folds it a character at a time; that is most
-of what a build costs. Here the values are still icalendar's own types (their
-escaping and formats are its), but the lines are assembled and folded directly,
-and only lines of 75 octets or more are handed to icalendar's folding, since a
-shorter line comes out of it unchanged (RFC 5545, 3.1).
-``tests/publish/test_pieces.py`` holds both functions equal to ``to_ical()``.
+of what a build costs. Here lines are assembled and folded directly, and only
+lines of 75 octets or more are handed to icalendar's folding, since a shorter
+line comes out of it unchanged (RFC 5545, 3.1). The three kinds of value a
+feed writes most are made without a value object: TEXT escaped as icalendar
+escapes it, and DATE-TIME with the parameters icalendar gives that zone
+(asked once per zone).
+``tests/publish/test_pieces.py`` holds every function here equal to
+``to_ical()``.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from datetime import datetime, tzinfo
 from typing import Any
 
 import icalendar
+from icalendar import vDDDTypes
 from icalendar.parser import Contentline
 
-__all__ = ["assembled", "content_line", "serialized"]
+__all__ = [
+    "assembled",
+    "content_line",
+    "datetime_line",
+    "serialized",
+    "text_line",
+]
 
 # A property's name and its value, of one of icalendar's types (which carries its parameters).
 Property = tuple[str, Any]
@@ -42,6 +54,44 @@ def content_line(name: str, value: Any) -> bytes:
     text = value.to_ical()
     text = text.decode("utf-8") if isinstance(text, bytes) else text
     return _folded(f"{name};{params}:{text}" if params else f"{name}:{text}")
+
+
+def text_line(name: str, text: str) -> bytes:
+    """A TEXT property without parameters, escaped as icalendar escapes it."""
+    # icalendar's order (its parser.string module): a literal "\N" first becomes a
+    # line break, then backslashes, separators and every kind of line break.
+    escaped = (
+        text.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+    return _folded(f"{name}:{escaped}")
+
+
+def datetime_line(name: str, moment: datetime) -> bytes:
+    """A DATE-TIME property of an aware datetime, with the TZID icalendar gives its zone."""
+    assert moment.tzinfo is not None
+    head, tail = _datetime_shape(name, moment.tzinfo)
+    return _folded(
+        f"{head}{moment.year:04}{moment.month:02}{moment.day:02}"
+        f"T{moment.hour:02}{moment.minute:02}{moment.second:02}{tail}"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _datetime_shape(name: str, zone: tzinfo) -> tuple[str, str]:
+    """What icalendar writes before and after the digits of a time in ``zone``."""
+    sample = datetime(2000, 1, 1, tzinfo=zone)
+    digits = "20000101T000000"
+    line = content_line(name, vDDDTypes(sample)).decode("utf-8").removesuffix("\r\n")
+    head, found, tail = line.rpartition(digits)
+    if not found or ":" not in head:
+        raise ValueError(f"icalendar writes {name} as {line!r}")  # a new format: fail loudly
+    return head, tail
 
 
 def _folded(line: str) -> bytes:

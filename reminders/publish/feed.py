@@ -16,13 +16,18 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, vCalAddress, vDDDTypes, vDuration, vInt, vText, vUri
+from icalendar import Calendar, vCalAddress, vDuration, vUri
 
 from reminders import __version__
 from reminders.i18n.languages import TBD_LOCATION
 from reminders.inputs.meetings import Meeting, Series
 from reminders.inputs.text import one_line
-from reminders.publish.contentlines import assembled, content_line, serialized
+from reminders.publish.contentlines import (
+    content_line,
+    datetime_line,
+    serialized,
+    text_line,
+)
 from reminders.publish.links import feed_url, meeting_page_url
 from reminders.publish.pieces import Pieces, piece_key, zone_bytes
 from reminders.revisions import Revision
@@ -137,34 +142,51 @@ def fingerprint(view: Shown) -> str:
 def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Series) -> bytes:
     """One meeting's VEVENT, as icalendar serializes an ``Event`` of these values.
 
-    The values are icalendar's types; the lines are put in the order it writes
-    them (its canonical order, then by name), at a third of the cost of building
-    the ``Event`` (``tests/publish/test_pieces.py`` holds the two equal).
+    The lines are put in the order icalendar writes them (its canonical order,
+    then by name), each made as it makes that kind of line, at a tenth of the
+    cost of building the ``Event`` (``tests/publish/test_pieces.py`` holds the
+    two equal).
     """
-    stamp = vDDDTypes(revision.modified.astimezone(UTC))
-    organizer = vCalAddress(f"mailto:{series.organizer_email}")
-    organizer.params["CN"] = series.organizer_name
-    url = vUri(view.url)
-    url.params["VALUE"] = "URI"
-    return assembled(
+    stamp = revision.modified.astimezone(UTC)
+    stamps = _stamp_lines(stamp)
+    return b"".join(
         (
-            ("BEGIN", vText("VEVENT")),
-            ("SUMMARY", vText(view.summary)),
-            ("DTSTART", vDDDTypes(meeting.start)),
-            ("DTEND", vDDDTypes(meeting.end)),
-            ("DTSTAMP", stamp),
-            ("UID", vText(f"{meeting.id}@{series.domain}")),
-            ("SEQUENCE", vInt(revision.sequence)),
-            ("DESCRIPTION", vText(view.description)),
-            ("LAST-MODIFIED", stamp),
-            ("LOCATION", vText(view.location)),
-            ("ORGANIZER", organizer),
-            ("STATUS", vText(view.status)),
-            ("TRANSP", vText("OPAQUE")),
-            ("URL", url),
-            ("END", vText("VEVENT")),
+            b"BEGIN:VEVENT\r\n",
+            text_line("SUMMARY", view.summary),
+            datetime_line("DTSTART", meeting.start),
+            datetime_line("DTEND", meeting.end),
+            stamps[0],
+            text_line("UID", f"{meeting.id}@{series.domain}"),
+            b"SEQUENCE:%d\r\n" % revision.sequence,
+            text_line("DESCRIPTION", view.description),
+            stamps[1],
+            text_line("LOCATION", view.location),
+            _organizer_line(series.organizer_email, series.organizer_name),
+            text_line("STATUS", view.status),
+            b"TRANSP:OPAQUE\r\n",
+            _url_line(view.url),
+            b"END:VEVENT\r\n",
         )
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _stamp_lines(stamp: datetime) -> tuple[bytes, bytes]:
+    """DTSTAMP and LAST-MODIFIED: most events of a build share their revision's time."""
+    return datetime_line("DTSTAMP", stamp), datetime_line("LAST-MODIFIED", stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _organizer_line(email: str, name: str) -> bytes:
+    organizer = vCalAddress(f"mailto:{email}")
+    organizer.params["CN"] = name
+    return content_line("ORGANIZER", organizer)
+
+
+def _url_line(url: str) -> bytes:
+    value = vUri(url)
+    value.params["VALUE"] = "URI"
+    return content_line("URL", value)
 
 
 def calendar_bytes(
