@@ -7,16 +7,23 @@ the rest against aiosmtpd, with and without PIPELINING.
 
 from __future__ import annotations
 
+import smtplib
 import socket
 import threading
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reminders.mail.handover import Envelope, PermanentFailure, TemporaryFailure
 from reminders.mail.smtp import SmtpTransport, parse_smtp_url
+from reminders.mail.transaction import stuffed
 from tests.support.mailsink import SinkServer
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
 
 Script = Callable[[socket.socket, BinaryIO], None]
 
@@ -277,3 +284,31 @@ def test_closing_with_an_envelope_ahead_hangs_up_without_a_message() -> None:
     transport.close()
     peer.finish()
     assert hung_up == [True]
+
+
+class _Recorder(smtplib.SMTP):
+    """smtplib's client with the wire replaced by a list: what its DATA would write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = b""
+        self.replies = [(354, b"go ahead"), (250, b"ok")]
+
+    def send(self, s: Buffer | str) -> None:
+        self.written += s.encode() if isinstance(s, str) else bytes(s)
+
+    def putcmd(self, cmd: str, args: str = "") -> None:
+        pass  # only the message's bytes are compared
+
+    def getreply(self) -> tuple[int, bytes]:
+        return self.replies.pop(0)
+
+
+PIECES = st.sampled_from([b".", b"..", b"\r\n", b"\n", b"\r", b"a", b"\xc3\xa9"])
+
+
+@given(st.lists(PIECES, max_size=30).map(b"".join))
+def test_a_pipelined_message_is_stuffed_as_smtplib_stuffs_it(message: bytes) -> None:
+    smtp = _Recorder()
+    smtp.data(message)
+    assert stuffed(message) == smtp.written
