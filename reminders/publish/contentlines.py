@@ -4,7 +4,7 @@ Serializing an icalendar component builds, for each property, a parameter
 object, a content line and then folds it a character at a time; that is most
 of what a build costs. Here lines are assembled and folded directly, and only
 lines of 75 octets or more are handed to icalendar's folding, since a shorter
-line comes out of it unchanged (RFC 5545, 3.1). The three kinds of value a
+line comes out of it unchanged (RFC 5545, 3.1). The two kinds of value a
 feed writes most are made without a value object: TEXT escaped as icalendar
 escapes it, and DATE-TIME with the parameters icalendar gives that zone
 (asked once per zone).
