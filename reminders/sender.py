@@ -188,7 +188,7 @@ class Sender:
         return "sent"
 
     def ready(self) -> None:
-        """What must hold before a message goes, done while the server reads its envelope.
+        """What must hold before a message goes, done while the server reads its envelope or text.
 
         A deleted ledger stops the run before the message; the one before it is
         put on record.
@@ -200,9 +200,9 @@ class Sender:
         """Record the message last accepted, if not yet on record.
 
         A transport calls this once the next message's envelope is on its way,
-        before the message itself goes: where the server pipelines, the record
-        is written while it reads the envelope, and a crash still repeats at
-        most one message.
+        before the message's end goes: where the server pipelines, the record
+        is written while it reads the envelope (or, when that went ahead, the
+        message short of its end), and a crash still repeats at most one message.
         """
         pending, self.pending = self.pending, None
         if pending is not None:

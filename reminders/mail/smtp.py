@@ -164,6 +164,10 @@ class SmtpTransport:
         stage = Stage.CONNECT
         try:
             code, reply = smtp.connect(a.host, a.port)
+            # Each write is a whole command or a whole part of a message, and a message's end
+            # follows its body at once: Nagle's wait for an ACK (delayed 40 ms) would stall it.
+            assert smtp.sock is not None  # connect() made it, or raised
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             stage = Stage.GREETING
             self._expect(code, reply, stage, {220})
             stage = Stage.EHLO

@@ -63,13 +63,16 @@ class Pipeline:
         ready: Callable[[], None],
         following: Callable[[], Envelope | None],
     ) -> Iterator[Stage]:
-        """MAIL, RCPT and DATA in one write (or ahead), then their replies; ``ready`` meanwhile."""
+        """MAIL, RCPT and DATA in one write (or ahead), then their replies; ``ready`` meanwhile.
+
+        ``ready`` runs while the server reads: the envelope, or, when that went
+        ahead and is answered already, the message held short of its end.
+        """
         yield Stage.MAIL
-        if self.ahead != envelope:
+        went_ahead, self.ahead = self.ahead == envelope, None
+        if not went_ahead:
             smtp.send(_commands(envelope))
-        self.ahead = None
-        # The server is reading the envelope: the caller's bookkeeping costs no time.
-        _ready(smtp, ready, in_data=True)
+            _ready(smtp, ready, in_data=True)
         code, reply = smtp.getreply()
         if code != 250:
             smtp.close()  # two replies are still to come: the session is out of step for good
@@ -84,10 +87,21 @@ class Pipeline:
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
         yield Stage.END_OF_DATA
+        data = stuffed(message)
+        if went_ahead:
+            # A message without its end is never delivered: the server reads the rest
+            # while ``ready`` runs, and a crash or a failure here sends nothing.
+            end = len(data) - len(_END)
+            smtp.send(data[:end])
+            _ready(smtp, ready, in_data=True)
+            data = data[end:]
         after = following()  # asked now, so that the next message has had time to be made
-        smtp.send(stuffed(message) + _commands(after) if after else stuffed(message))
+        smtp.send(data + _commands(after) if after else data)
         self.ahead = after
         _expect(smtp.getreply(), {250})
+
+
+_END = b".\r\n"  # a line of its own: the message's end (RFC 5321, 4.1.1.4)
 
 
 def stuffed(message: bytes) -> bytes:
@@ -97,7 +111,7 @@ def stuffed(message: bytes) -> bytes:
         data = b"." + data
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
-    return data + b".\r\n"
+    return data + _END
 
 
 def _commands(envelope: Envelope) -> bytes:

@@ -95,6 +95,16 @@ def envelope(lines: BinaryIO) -> list[str]:
 NEXT = Envelope("a@example.org", "c@example.org")
 
 
+def one_message_and_the_next_envelope(client: socket.socket, lines: BinaryIO, end: str) -> None:
+    """Take a message and, with its end, the next envelope; answer ``end`` and accept that."""
+    greet(client, lines, pipelining=True)
+    envelope(lines)
+    say(client, "250 sender ok", "250 recipient ok", "354 go ahead")
+    message(lines)
+    envelope(lines)
+    say(client, end, "250 sender ok", "250 recipient ok", "354 go ahead")
+
+
 def test_a_server_offering_pipelining_gets_the_envelope_before_any_reply() -> None:
     bodies: list[bytes] = []
 
@@ -224,16 +234,50 @@ def test_the_next_envelope_goes_with_the_end_of_the_message_before() -> None:
     assert bodies == [b"first\r\n", b"second\r\n"]
 
 
+def test_with_the_envelope_ahead_the_record_is_written_while_the_server_reads_the_message() -> None:
+    """The message's end is held back until the message before is on record."""
+    body_in, recorded = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def script(client: socket.socket, lines: BinaryIO) -> None:
+        one_message_and_the_next_envelope(client, lines, "250 queued")
+        assert lines.readline() == b"second\r\n"
+        body_in.set()
+        assert lines.readline() == b".\r\n"
+        order.append("end after the record" if recorded.is_set() else "end before the record")
+        say(client, "250 queued")
+
+    def record() -> None:
+        order.append("body in" if body_in.wait(timeout=2) else "record before the body")
+        recorded.set()
+
+    peer = Peer(script)
+    transport = peer.transport()
+    transport.send("a@example.org", "b@example.org", b"first\r\n", following=lambda: NEXT)
+    transport.send(*NEXT, b"second\r\n", record)
+    peer.finish()
+    assert order == ["body in", "end after the record"]
+
+
+def test_when_ready_fails_with_the_envelope_ahead_the_message_short_of_its_end_is_lost() -> None:
+    def failing() -> None:
+        raise RuntimeError("the ledger could not record the message before")
+
+    with SinkServer(pipelining=True) as server:
+        transport = SmtpTransport(parse_smtp_url(server.url), timeout=5)
+        transport.send("a@example.org", "b@example.org", MESSAGE, following=lambda: NEXT)
+        with pytest.raises(RuntimeError, match="ledger"):
+            transport.send(*NEXT, MESSAGE, failing)
+        transport.send("a@example.org", "d@example.org", b"Subject: next\r\n\r\nhello\r\n")
+        transport.close()
+    assert [r.recipients for r in server.sink.received] == [["b@example.org"], ["d@example.org"]]
+
+
 def ahead_then_hung_up(end_reply: str, hung_up: list[bool]) -> Script:
     """A first connection: one message, the next envelope ahead, then a hang-up expected."""
 
     def script(client: socket.socket, lines: BinaryIO) -> None:
-        greet(client, lines, pipelining=True)
-        envelope(lines)
-        say(client, "250 sender ok", "250 recipient ok", "354 go ahead")
-        message(lines)
-        envelope(lines)
-        say(client, end_reply, "250 sender ok", "250 recipient ok", "354 go ahead")
+        one_message_and_the_next_envelope(client, lines, end_reply)
         hung_up.append(lines.readline() == b"")
 
     return script
@@ -312,3 +356,14 @@ def test_a_pipelined_message_is_stuffed_as_smtplib_stuffs_it(message: bytes) -> 
     smtp = _Recorder()
     smtp.data(message)
     assert stuffed(message) == smtp.written
+
+
+def test_the_connection_sends_each_write_at_once() -> None:
+    """A message's end follows its body at once: Nagle's wait would stall it 40 ms."""
+    with SinkServer() as server:
+        transport = SmtpTransport(parse_smtp_url(server.url), timeout=5)
+        transport.send("a@example.org", "b@example.org", MESSAGE)
+        assert transport.connection is not None
+        assert transport.connection.sock is not None
+        assert transport.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        transport.close()
