@@ -9,7 +9,7 @@ repeats at most the message in flight.
 
 Making a message is pure work, and handing one over is mostly waiting for the
 server: while one message is with the server, a single composer thread makes
-the next one the claims say is coming. All making happens on that thread (the
+the next two the claims say are coming. All making happens on that thread (the
 batch's caches are never shared between threads); the database and the
 transport stay on the caller's.
 """
@@ -17,7 +17,7 @@ transport stay on the caller's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,7 +87,7 @@ class Sender:
         self.meetings = {meeting.id: meeting for meeting in series}
         self.bounce = batch.bounce
         self.composer = ThreadPoolExecutor(1, thread_name_prefix="composer")
-        self.ahead: tuple[queue.Key, Future[_Made]] | None = None  # the next one, made
+        self.ahead: dict[queue.Key, Future[_Made]] = {}  # the next ones, in turn, made
         self.pending: Callable[[], None] | None = None
 
     def close(self) -> None:
@@ -96,7 +96,7 @@ class Sender:
             self.settle()
         finally:
             self.composer.shutdown(wait=True, cancel_futures=True)
-            self.ahead = None
+            self.ahead = {}
 
     def _make(self, delivery: Delivery) -> _Made:
         """The delivery's hand-over, with its message made (on the composer thread)."""
@@ -106,14 +106,16 @@ class Sender:
             return self._email(meeting, delivery, person)
         return self._text(meeting, delivery, person)
 
-    def _made(self, delivery: Delivery, upcoming: Delivery | None) -> _Made:
-        guessed, self.ahead = self.ahead, None  # a guess that did not come true is dropped
-        if guessed is not None and guessed[0] == queue.key(delivery):
-            made = guessed[1]
-        else:
-            made = self.composer.submit(self._make, delivery)
-        if upcoming is not None and upcoming.recipient in self.people:
-            self.ahead = (queue.key(upcoming), self.composer.submit(self._make, upcoming))
+    def _made(self, delivery: Delivery, upcoming: Sequence[Delivery]) -> _Made:
+        guessed, self.ahead = self.ahead, {}
+        made = guessed.pop(queue.key(delivery), None) or self.composer.submit(self._make, delivery)
+        for coming in upcoming:
+            if coming.recipient in self.people:
+                key = queue.key(coming)
+                kept = guessed.pop(key, None)
+                self.ahead[key] = kept or self.composer.submit(self._make, coming)
+        for dropped in guessed.values():  # guesses that did not come true
+            dropped.cancel()
         return made.result()
 
     def _email(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> _Made:
@@ -130,10 +132,10 @@ class Sender:
         return _Made(hand_over, envelope)
 
     def _following(self) -> Envelope | None:
-        """The envelope of the message made ahead, if it is made by now."""
-        if self.ahead is None or not self.ahead[1].done() or self.ahead[1].cancelled():
+        """The envelope of the next message made ahead, if it is made by now."""
+        made = next(iter(self.ahead.values()), None)
+        if made is None or not made.done() or made.cancelled():
             return None
-        made = self.ahead[1]
         return None if made.exception() is not None else made.result().envelope
 
     def _text(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> _Made:
@@ -148,10 +150,12 @@ class Sender:
 
         return _Made(hand_over)
 
-    def deliver(self, delivery: Delivery, holder: str, upcoming: Delivery | None = None) -> str:
+    def deliver(self, delivery: Delivery, holder: str, upcoming: Sequence[Delivery] = ()) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry".
 
-        ``upcoming`` is the delivery likely to come next: it is made while this one is sent.
+        ``upcoming`` are the deliveries likely to come next, in turn: they are made
+        while this one is sent, so that the next is made by the time this one's end
+        goes, and its envelope can go with it (a whole message's time ahead).
         """
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]

@@ -95,9 +95,9 @@ class Claims:
                 self.held.pop(0)
             self._give_back()
 
-    def upcoming(self) -> Delivery | None:
-        """The delivery :meth:`take` will likely yield after the current one."""
-        return self.planned[self.held[1]] if len(self.held) > 1 else None
+    def upcoming(self, count: int = 1) -> list[Delivery]:
+        """The deliveries :meth:`take` will likely yield after the current one, in turn."""
+        return [self.planned[key] for key in self.held[1 : 1 + count]]
 
     def _give_back(self) -> None:
         self.settle()
