@@ -192,7 +192,7 @@ class Sender:
         return "sent"
 
     def ready(self) -> None:
-        """What must hold before a message goes, done while the server reads its envelope or text.
+        """What must hold before a message goes, done while the server is reading.
 
         A deleted ledger stops the run before the message; the one before it is
         put on record.
