@@ -105,6 +105,13 @@ class _BoundedReplies(smtplib.SMTP):
     every few seconds could hold a run for ever.
     """
 
+    def connect(self, host: str = "localhost", *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        # smtplib checks the server's certificate (STARTTLS, or TLS from the start)
+        # against the host given to its constructor; this class is made before it
+        # connects, so without this the check has no name and refuses every server.
+        self._host = host
+        return super().connect(host, *args, **kwargs)
+
     def getreply(self) -> tuple[int, bytes]:
         if self.sock is None:
             return super().getreply()

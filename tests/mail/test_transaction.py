@@ -11,6 +11,7 @@ import smtplib
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import pytest
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from reminders.mail.handover import Envelope, PermanentFailure, TemporaryFailure
 from reminders.mail.smtp import SmtpTransport, parse_smtp_url
 from reminders.mail.transaction import stuffed
+from tests.support.imapserver import self_signed
 from tests.support.mailsink import SinkServer
 
 if TYPE_CHECKING:
@@ -367,3 +369,27 @@ def test_the_connection_sends_each_write_at_once() -> None:
         assert transport.connection.sock is not None
         assert transport.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         transport.close()
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["STARTTLS", "TLS from the start"])
+def test_messages_go_pipelined_over_tls(
+    implicit: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path to a provider's submission port: TLS, then the envelope ahead and split ends."""
+    certificate, key = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # trusted as a CA would be
+    recorded: list[str] = []
+    with SinkServer(tls=(certificate, key), implicit_tls=implicit) as server:
+        transport = SmtpTransport(parse_smtp_url(server.url), timeout=5)
+        transport.send("a@example.org", "b@example.org", MESSAGE, following=lambda: NEXT)
+        assert transport.pipelining
+        transport.send(*NEXT, MESSAGE, lambda: recorded.append("b@example.org"))
+        transport.send("a@example.org", "d@example.org", MESSAGE)
+        transport.close()
+    assert [r.recipients for r in server.sink.received] == [
+        ["b@example.org"],
+        ["c@example.org"],
+        ["d@example.org"],
+    ]
+    assert [r.data for r in server.sink.received] == [MESSAGE + b"\r\n"] * 3
+    assert recorded == ["b@example.org"]

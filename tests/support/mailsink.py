@@ -4,7 +4,9 @@ Tests program its faults at every stage of the session: a reply for the next
 EHLO, MAIL FROM, RCPT TO, DATA command or end of data, a reply for chosen
 recipients, a connection dropped at a stage, an EHLO reply trickled line by
 line, a delay. It offers PIPELINING (RFC 2920) as Postfix does, unless told
-not to. :class:`RefusingServer` greets with a refusal.
+not to, and STARTTLS or TLS from the first byte when given a certificate (see
+:func:`tests.support.imapserver.self_signed`). :class:`RefusingServer` greets with
+a refusal.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -192,9 +196,17 @@ class SinkServer:
     """Start and stop the sink on a free port of 127.0.0.1."""
 
     def __init__(
-        self, refuse_login: bool = False, password: str | None = None, pipelining: bool = True
+        self,
+        refuse_login: bool = False,
+        password: str | None = None,
+        pipelining: bool = True,
+        tls: tuple[Path, Path] | None = None,
+        implicit_tls: bool = False,
     ) -> None:
+        """``tls`` (a certificate and its key) offers STARTTLS, or with ``implicit_tls``
+        speaks TLS from the first byte, as port 465 does."""
         self.sink = MailSink(pipelining)
+        self.tls, self.implicit_tls = tls, implicit_tls
         self.logins: list[str] = []  # the passwords clients logged in with
         login: dict[str, Any] = {}
         if refuse_login:  # AUTH offered (without TLS, on loopback) and always refused
@@ -205,6 +217,10 @@ class SinkServer:
                 "auth_require_tls": False,
                 "auth_required": True,
             }
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            login |= {"ssl_context": context} if implicit_tls else {"tls_context": context}
         self.controller = _Controller(self.sink, hostname="127.0.0.1", port=free_port(), **login)
 
     def _check(self, password: str) -> Callable[..., AuthResult]:
@@ -230,7 +246,9 @@ class SinkServer:
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}?starttls=off"
+        if self.tls is None:
+            return f"smtp://127.0.0.1:{self.port}?starttls=off"
+        return f"{'smtps' if self.implicit_tls else 'smtp'}://127.0.0.1:{self.port}"
 
 
 class RefusingServer:
