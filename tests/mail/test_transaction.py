@@ -393,3 +393,18 @@ def test_messages_go_pipelined_over_tls(
     ]
     assert [r.data for r in server.sink.received] == [MESSAGE + b"\r\n"] * 3
     assert recorded == ["b@example.org"]
+
+
+def test_the_password_goes_only_inside_starttls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider's submission port: STARTTLS, then AUTH, then the mail."""
+    certificate, key = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    with SinkServer(tls=(certificate, key), password="app-password") as server:
+        address = parse_smtp_url(server.url.replace("://", "://sender%40example.org@"))
+        transport = SmtpTransport(address, timeout=5, password="app-password")
+        transport.send("a@example.org", "b@example.org", MESSAGE)
+        transport.close()
+    assert server.logins == ["app-password"]
+    assert [r.recipients for r in server.sink.received] == [["b@example.org"]]

@@ -214,7 +214,7 @@ class SinkServer:
         elif password is not None:  # AUTH required, and this password accepted
             login = {
                 "authenticator": self._check(password),
-                "auth_require_tls": False,
+                "auth_require_tls": tls is not None,  # with TLS, as a provider: only inside it
                 "auth_required": True,
             }
         if tls is not None:
