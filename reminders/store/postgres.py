@@ -5,14 +5,14 @@ password comes from libpq's own ``$PGPASSWORD`` or ``~/.pgpass``, never the
 settings file. Statements run in autocommit mode unless inside
 :meth:`ServerState.transaction` (READ COMMITTED, the server's default), and
 claims use ``FOR UPDATE SKIP LOCKED`` so daemons claiming at the same moment
-take different rows. Migrations run under an exclusive lock on the
-``schema_version`` table, so daemons starting together migrate once.
+take different rows. Migrations run under an advisory lock taken before the
+``schema_version`` table is created, so daemons starting together migrate once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -26,6 +26,9 @@ except ImportError:  # pragma: no cover - exercised only without the extra insta
     psycopg = None  # type: ignore[assignment]
 
 __all__ = ["ServerState"]
+
+# The advisory lock migrators take ("reminder" in ASCII, a 64-bit key of our own).
+_MIGRATION_LOCK = int.from_bytes(b"reminder", "big")
 
 
 class ServerState:
@@ -63,12 +66,14 @@ class ServerState:
         # Every connection comes here: an up-to-date schema costs one read and no lock.
         if self._version() == len(MIGRATIONS):
             return
-        # Two daemons creating the table at the same moment: one of them loses, harmlessly.
-        with suppress(errors.UniqueViolation, errors.DuplicateTable):
+        with self.connection.transaction():
+            # One migrator at a time from before the first CREATE: two daemons creating
+            # the table at once can fail on PostgreSQL's catalog ("type already exists"),
+            # IF NOT EXISTS or not. The lock ends with the transaction.
+            self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             self.connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
             )
-        with self.connection.transaction():
             self.connection.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
             row = self.connection.execute("SELECT version FROM schema_version").fetchone()
             if row is None:

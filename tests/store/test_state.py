@@ -211,6 +211,38 @@ def test_concurrent_claimers_never_take_the_same_delivery(location: Path | str) 
     assert len(set(everything)) == 200
 
 
+def open_together(url: str, count: int) -> list[str]:
+    """Open the state ``count`` times at the same moment; return what failed."""
+    barrier = threading.Barrier(count)
+    failures: list[str] = []
+
+    def opener() -> None:
+        barrier.wait()
+        try:
+            open_state(url).close()
+        except StateError as error:
+            failures.append(str(error))
+
+    threads = [threading.Thread(target=opener) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return failures
+
+
+def test_daemons_opening_a_new_database_together_migrate_it_once(
+    postgres: PostgresServer,
+) -> None:
+    """Daemons started at once on an empty database: none fails, and it is migrated once."""
+    for _ in range(20):  # the race is in PostgreSQL's catalog: give it many chances
+        url = postgres.database()
+        assert open_together(url, 6) == []
+        with psycopg.connect(url) as check:
+            versions = check.execute("SELECT version FROM schema_version").fetchall()
+        assert versions == [(len(MIGRATIONS),)]
+
+
 def test_an_expired_lease_lets_another_sender_take_the_claim(
     db: Database, second: Database
 ) -> None:
