@@ -15,7 +15,6 @@ escapes it, and DATE-TIME with the parameters icalendar gives that zone
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -23,16 +22,7 @@ import icalendar
 from icalendar import vDDDTypes
 from icalendar.parser import Contentline
 
-__all__ = [
-    "assembled",
-    "content_line",
-    "datetime_line",
-    "serialized",
-    "text_line",
-]
-
-# A property's name and its value, of one of icalendar's types (which carries its parameters).
-Property = tuple[str, Any]
+__all__ = ["content_line", "datetime_line", "serialized", "text_line"]
 
 _FOLD_AT = 75  # octets: icalendar folds a line at or beyond this length
 
@@ -41,11 +31,6 @@ def serialized(component: icalendar.Component) -> bytes:
     """``component.to_ical()``, folding only the lines long enough to fold."""
     lines = component.content_lines()
     return b"".join(_folded(line) for line in lines if line)
-
-
-def assembled(properties: Iterable[Property]) -> bytes:
-    """The lines of these properties, in this order, as ``to_ical()`` writes each."""
-    return b"".join(content_line(name, value) for name, value in properties)
 
 
 def content_line(name: str, value: Any) -> bytes:

@@ -74,6 +74,7 @@ class ServerState:
             self.connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
             )
+            # Earlier releases migrate under this lock alone: it keeps them out too.
             self.connection.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
             row = self.connection.execute("SELECT version FROM schema_version").fetchone()
             if row is None:
