@@ -1,8 +1,8 @@
 """Building the public folder: the feeds, one .ics per meeting, the landing page.
 
 :func:`site_files` is pure (the series, revisions and templates in, file
-contents out); :func:`publish` writes only the files whose bytes changed and
-removes the .ics files of meetings and cities that are gone. :func:`build`
+contents out); :func:`reminders.publish.folder.publish` writes only the files
+whose bytes changed and removes those no longer built. :func:`build`
 runs the two around the revision bookkeeping in the state database, under
 a lease in that database, so that of several daemons sharing it only one
 rebuilds (and bumps revisions) at a time.
@@ -10,8 +10,6 @@ rebuilds (and bumps revisions) at a time.
 
 from __future__ import annotations
 
-import glob
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,10 +19,10 @@ from pathlib import Path
 from jinja2 import Environment, TemplateError
 
 from reminders.errors import ReminderError
-from reminders.files import write_atomically
 from reminders.i18n.languages import Locales, usable
 from reminders.inputs.meetings import Meeting, Series, slug
 from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
+from reminders.publish.folder import publish
 from reminders.publish.links import city_feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
 from reminders.publish.pieces import Pieces, pieces_file
@@ -35,19 +33,12 @@ from reminders.store.base import Database, holder, stamp
 __all__ = [
     "BuildBusy",
     "BuildResult",
-    "PublishError",
     "build",
     "current_revisions",
     "meeting_calendar",
     "page_environments",
-    "publish",
     "site_files",
 ]
-
-# Files the build owns, and removes when it no longer writes them (a meeting, a city or
-# a language gone).
-OWNED = ("meetings/*.ics", "cities/*.ics", "meetings.*.ics", "index.*.html")
-
 
 # Far longer than a build takes; a builder that dies frees the folder after this.
 BUILD_LEASE = timedelta(minutes=5)
@@ -55,10 +46,6 @@ BUILD_LEASE = timedelta(minutes=5)
 
 class BuildBusy(ReminderError):
     """Another process is rebuilding the public folder right now."""
-
-
-class PublishError(ReminderError):
-    """A file of the public folder cannot be written."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,46 +162,6 @@ def current_revisions(
     if save:
         save_revisions(db, (revisions[key] for key in revised))
     return revisions, revised
-
-
-def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
-    """Write the files that changed and remove owned .ics files no longer built.
-
-    A file that cannot be written (a full disk, a name taken by a folder) stops
-    the build with a :class:`PublishError`; each file is whole, old or new, and
-    the next build writes the rest.
-    """
-    try:
-        return _publish(files, folder)
-    except OSError as error:
-        place = error.filename or folder
-        raise PublishError(f"{place}: cannot write: {error.strerror or error}") from None
-
-
-def _publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
-    # Names stay strings: a build compares ten thousand files, and pathlib's objects
-    # cost more than reading them.
-    written = []
-    for name, data in sorted(files.items()):
-        if not _holds(os.path.join(folder, name), data):
-            write_atomically(folder / name, data, durable=False)  # the next build repairs it
-            written.append(name)
-    removed = []
-    for pattern in OWNED:
-        for name in sorted(glob.glob(pattern, root_dir=folder, include_hidden=True)):
-            if name not in files:
-                os.unlink(os.path.join(folder, name))
-                removed.append(name)
-    return written, removed
-
-
-def _holds(path: str, data: bytes) -> bool:
-    """Tell whether the file at ``path`` holds ``data`` (one byte more is read: longer is not)."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(len(data) + 1) == data
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return False
 
 
 def _real_time() -> datetime:

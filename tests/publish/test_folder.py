@@ -1,0 +1,98 @@
+"""Writing the public folder: a folder new to a build appears whole, or not at all."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from reminders.publish.folder import PublishError, publish
+
+FILES = {
+    "index.html": b"<!doctype html>",
+    "meetings.ics": b"BEGIN:VCALENDAR\r\n",
+    "meetings/a.ics": b"BEGIN:VCALENDAR\r\nA\r\n",
+    "meetings/b.ics": b"BEGIN:VCALENDAR\r\nB\r\n",
+    "cities/lowell.ics": b"BEGIN:VCALENDAR\r\nL\r\n",
+}
+
+
+def held(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_a_first_build_fills_the_folder_and_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    folder = tmp_path / "site" / "public"
+    written, removed = publish(FILES, folder)
+    assert written == sorted(FILES)
+    assert removed == []
+    assert held(folder) == FILES
+    assert os.listdir(folder.parent) == ["public"]
+
+
+class Watched(Mapping[str, bytes]):
+    """Files that, each time one is taken, note what a reader of ``folder`` would see."""
+
+    def __init__(self, files: dict[str, bytes], folder: Path) -> None:
+        self.files, self.folder = files, folder
+        self.seen: list[dict[str, bytes] | None] = []
+
+    def __getitem__(self, name: str) -> bytes:
+        self.seen.append(held(self.folder) if self.folder.exists() else None)
+        return self.files[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def test_a_reader_sees_no_folder_until_it_is_whole(tmp_path: Path) -> None:
+    files = Watched(FILES, tmp_path / "public")
+    publish(files, files.folder)
+    assert files.seen == [None] * len(FILES)
+    assert held(files.folder) == FILES
+
+
+def test_files_of_a_new_folder_are_public_whatever_the_umask(tmp_path: Path) -> None:
+    before = os.umask(0o077)
+    try:
+        publish(FILES, tmp_path / "public")
+    finally:
+        os.umask(before)
+    modes = {stat.S_IMODE((tmp_path / "public" / name).stat().st_mode) for name in FILES}
+    assert modes == {0o644}
+
+
+def test_a_subfolder_new_to_a_build_is_filled_beside_it(tmp_path: Path) -> None:
+    folder = tmp_path / "public"
+    publish({"index.html": FILES["index.html"]}, folder)
+    written, _ = publish(FILES, folder)
+    assert written == sorted(set(FILES) - {"index.html"})
+    assert held(folder) == FILES
+    assert sorted(os.listdir(folder)) == ["cities", "index.html", "meetings", "meetings.ics"]
+
+
+def test_a_first_build_that_fails_leaves_no_folder_and_names_the_place(tmp_path: Path) -> None:
+    # "meetings" is made a file, so its folder cannot be: the build stops there.
+    files = {"index.html": b"x", "meetings": b"in the way", "meetings/a.ics": b"y"}
+    with pytest.raises(PublishError) as caught:
+        publish(files, tmp_path / "public")
+    assert str(caught.value) == f"{tmp_path / 'public' / 'meetings'}: cannot write: File exists"
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_subfolder_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    folder = tmp_path / "public"
+    publish({"index.html": b"old"}, folder)
+    files = {"index.html": b"new", "cities/x": b"in the way", "cities/x/a.ics": b"y"}
+    with pytest.raises(PublishError, match="public/cities/x: cannot write: File exists"):
+        publish(files, folder)
+    assert held(folder) == {"index.html": b"new"}  # written before the subfolder was tried
+    assert os.listdir(folder) == ["index.html"]
