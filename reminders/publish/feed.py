@@ -26,7 +26,9 @@ from reminders.publish.contentlines import (
     content_line,
     datetime_line,
     serialized,
+    string_line,
     text_line,
+    uri_line,
 )
 from reminders.publish.links import feed_url, meeting_page_url
 from reminders.publish.pieces import Pieces, piece_key, zone_bytes
@@ -164,7 +166,7 @@ def _event_bytes(meeting: Meeting, view: Shown, revision: Revision, series: Seri
             _organizer_line(series.organizer_email, series.organizer_name),
             text_line("STATUS", view.status),
             b"TRANSP:OPAQUE\r\n",
-            _url_line(view.url),
+            uri_line("URL", view.url),
             b"END:VEVENT\r\n",
         )
     )
@@ -181,12 +183,6 @@ def _organizer_line(email: str, name: str) -> bytes:
     organizer = vCalAddress(f"mailto:{email}")
     organizer.params["CN"] = name
     return content_line("ORGANIZER", organizer)
-
-
-def _url_line(url: str) -> bytes:
-    value = vUri(url)
-    value.params["VALUE"] = "URI"
-    return content_line("URL", value)
 
 
 def calendar_bytes(
@@ -236,13 +232,11 @@ def _header_bytes(
     The files of a build differ only in their name and source: those lines are
     made for each, the others once (:func:`_header_lines`), in icalendar's order.
     """
-    typed = Calendar.types_factory.for_property  # the types Calendar.add would give them
-    url = vUri(source)
-    url.params["VALUE"] = "URI"
+    title = one_line(name)
     mine = {  # by the line's start, as icalendar writes the stand-ins
-        b"NAME": content_line("NAME", typed("name")(one_line(name))),
-        b"X-WR-CALNAME": content_line("X-WR-CALNAME", typed("x-wr-calname")(one_line(name))),
-        b"SOURCE;VALUE=URI": content_line("SOURCE", url),
+        b"NAME": string_line("NAME", title),
+        b"X-WR-CALNAME": string_line("X-WR-CALNAME", title),
+        b"SOURCE;VALUE=URI": uri_line("SOURCE", source),
     }
     lines = _header_lines(description, timezone, options)
     return b"".join(mine.get(line.partition(b":")[0], line) for line in lines)
