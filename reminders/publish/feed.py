@@ -94,6 +94,9 @@ def shown(
     ``one_off`` is for an "add to calendar" link: that copy never updates, so a
     TBD meeting's text says where the place will be announced instead.
     """
+    # Only a TBD meeting's one-off copy says something else: any other is the feed's own
+    # entry of the cache, which the build has already made.
+    one_off = one_off and meeting.venue_tbd and not meeting.cancelled
     return _shown(meeting, options, language, gettext, one_off)
 
 
