@@ -74,4 +74,7 @@ def save_watches(db: Database, watches: Iterable[Watch]) -> None:
 
 def known_venues(db: Database) -> dict[str, datetime]:
     """When each meeting's venue, first seen TBD, became known."""
-    return {key: w.known_at for key, w in load_watches(db).items() if w.known_at is not None}
+    # Only the times: a tick asks this of every meeting, and reading each watch whole
+    # would decode every meeting's snapshot for nothing.
+    rows = db.execute("SELECT meeting_id, known_at FROM watch WHERE known_at IS NOT NULL")
+    return {meeting_id: datetime.fromisoformat(known_at) for meeting_id, known_at in rows}
