@@ -208,8 +208,7 @@ def calendar_bytes(
     """
     chosen = list(meetings)
     pieces = pieces or Pieces()
-    header = (name, source, series.description, series.timezone.key, options)
-    parts = [pieces.get(piece_key("calendar", PRODID, *header), partial(_header_bytes, *header))]
+    parts = [_header_bytes(name, source, series.description, series.timezone.key, options)]
     for zone, instants in _zone_spans(series, chosen).items():
         parts.append(zone_bytes(zone, min(instants).year, max(instants).year))
     for meeting in chosen:
@@ -227,6 +226,9 @@ def calendar_bytes(
 _END = b"END:VCALENDAR\r\n"
 
 
+# A header costs less to make than a kept piece costs to key, store and load; a process
+# that builds again and again (the daemon) keeps them here.
+@functools.lru_cache(maxsize=16_384)
 def _header_bytes(
     name: str, source: str, description: str | None, timezone: str, options: FeedOptions
 ) -> bytes:

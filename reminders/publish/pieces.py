@@ -3,7 +3,7 @@
 A build puts one meeting into several files (the series feed, its city's, its
 own .ics, each language's feed) and an article on each landing page, and
 making those is most of what a build costs. So each piece (a VEVENT, a
-VTIMEZONE, a calendar's header, a page's article) is made once and its bytes
+VTIMEZONE, a page's article) is made once and its bytes
 spliced into every file that holds it, which gives the same bytes as making
 each file whole (``tests/publish/test_pieces.py`` holds the two equal).
 
