@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,26 +186,31 @@ def test_a_claim_takes_a_batch_and_a_second_claimer_gets_the_rest(
     assert queue.claim(db, "host-a:1", NOW, NOW + LEASE, 3) == []
 
 
+def in_threads(count: int, work: Callable[[threading.Barrier, int], None]) -> None:
+    """Run ``work(barrier, n)`` in ``count`` threads; each waits at the barrier where it races."""
+    barrier = threading.Barrier(count)
+    threads = [threading.Thread(target=work, args=(barrier, n)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
 def test_concurrent_claimers_never_take_the_same_delivery(location: Path | str) -> None:
     setup = open_state(location)
     queued(setup, 200)
     setup.close()
     taken: dict[str, list[tuple[str, str, str]]] = {}
-    barrier = threading.Barrier(4)
 
-    def claimer(name: str) -> None:
+    def claimer(barrier: threading.Barrier, n: int) -> None:
         db = open_state(location)
-        barrier.wait()
-        mine = taken.setdefault(name, [])
-        while batch := queue.claim(db, name, NOW, NOW + LEASE, 7):
+        barrier.wait()  # opened apart: the claims race
+        mine = taken.setdefault(f"host:{n}", [])
+        while batch := queue.claim(db, f"host:{n}", NOW, NOW + LEASE, 7):
             mine.extend(batch)
         db.close()
 
-    threads = [threading.Thread(target=claimer, args=(f"host:{n}",)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    in_threads(4, claimer)
     everything = [key for batch in taken.values() for key in batch]
     assert len(everything) == 200
     assert len(set(everything)) == 200
@@ -213,21 +218,16 @@ def test_concurrent_claimers_never_take_the_same_delivery(location: Path | str) 
 
 def open_together(url: str, count: int) -> list[str]:
     """Open the state ``count`` times at the same moment; return what failed."""
-    barrier = threading.Barrier(count)
     failures: list[str] = []
 
-    def opener() -> None:
-        barrier.wait()
+    def opener(barrier: threading.Barrier, n: int) -> None:
+        barrier.wait()  # the opens race
         try:
             open_state(url).close()
         except StateError as error:
             failures.append(str(error))
 
-    threads = [threading.Thread(target=opener) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    in_threads(count, opener)
     return failures
 
 
