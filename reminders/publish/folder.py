@@ -64,7 +64,9 @@ def _update(files: Mapping[str, bytes], folder: str) -> tuple[list[str], list[st
     there: dict[str, bool] = {}
     for name, data in sorted(files.items()):
         head, slash, rest = name.partition("/")
-        if slash and not there.setdefault(head, os.path.lexists(os.path.join(folder, head))):
+        if slash and head not in there:
+            there[head] = os.path.lexists(os.path.join(folder, head))
+        if slash and not there[head]:
             new.setdefault(head, {})[rest] = data
         elif not _holds(os.path.join(folder, name), data):
             write_atomically(Path(folder, name), data, MODE, durable=False)  # rebuilt if lost
