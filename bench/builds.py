@@ -101,7 +101,7 @@ def _timed(command: list[str], cwd: Path) -> float:
 
 def build_rows(folder: Path) -> list[tuple[str, ...]]:
     rows = []
-    # This machine's speed wanders by a fifth from one minute to the next: each round
+    # This machine's speed wanders by a third from one minute to the next: each round
     # times the floor beside the builds, and the rows give the medians of the rounds.
     for count, runs in ((1_000, 3), (10_000, 3)):
         home = _home(folder / f"build{count}", count)
