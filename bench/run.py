@@ -422,13 +422,14 @@ def command_rows(
             bare.append(bare_loop(port, messages))
             django.append(django_loop(port, letters, calendar))
     command, floor, peer = map(statistics.median, (ours, bare, django))
+    rounds = ", ".join(f"{f / c:.0%}" for c, f in zip(ours, bare, strict=True))
     where = f", {round_trip_ms} ms round trip" if round_trip_ms else ""
     row = (
         f"send command, {count:,} subscribers{where}, start to exit",
         f"{count / command:,.0f} msg/s",
         f"{command / count * 1000:.2f} ms/msg",
         "",
-        f"{floor / command:.0%} of bare smtplib ({count / floor:,.0f} msg/s); "
+        f"{floor / command:.0%} of bare smtplib ({count / floor:,.0f} msg/s; rounds {rounds}); "
         f"{peer / command:.2f}× Django's EmailMultiAlternatives ({count / peer:,.0f} msg/s)",
     )
     if round_trip_ms:
