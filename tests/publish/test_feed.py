@@ -13,6 +13,7 @@ from icalendar import Calendar
 from reminders.cli import work
 from reminders.settings import load_settings
 from tests.conftest import edit_meetings
+from tests.support.folders import folder_bytes
 
 EXPECTED_UTC = {
     "2011-02-26-worcester": ("2011-02-26T19:00", "2011-02-26T21:00"),
@@ -136,13 +137,13 @@ def test_lines_are_crlf_and_folded_within_75_octets_without_splitting_utf8(
 
 def test_building_twice_gives_byte_identical_files(workspace: Path) -> None:
     public = run_build(workspace)
-    first = {p: p.read_bytes() for p in public.rglob("*") if p.is_file()}
+    first = folder_bytes(public)
     run_build(workspace, now=datetime(2011, 2, 20, tzinfo=UTC))
-    assert {p: p.read_bytes() for p in public.rglob("*") if p.is_file()} == first
+    assert folder_bytes(public) == first
     # Later, the landing page moves a meeting that is over; the feeds stay as they were.
     run_build(workspace, now=datetime(2011, 3, 1, tzinfo=UTC))
-    feeds = {p: p.read_bytes() for p in public.rglob("*.ics")}
-    assert feeds == {p: data for p, data in first.items() if p.suffix == ".ics"}
+    feeds = {p: data for p, data in folder_bytes(public).items() if p.endswith(".ics")}
+    assert feeds == {p: data for p, data in first.items() if p.endswith(".ics")}
     page = (public / "index.html").read_text(encoding="utf-8")
     ahead, _, past = page.partition('<h2 id="past">Past meetings</h2>')
     assert 'id="2011-02-26-worcester"' in past

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reminders.publish.folder import PublishError, publish
+from tests.support.folders import folder_bytes
 
 FILES = {
     "index.html": b"<!doctype html>",
@@ -20,18 +21,12 @@ FILES = {
 }
 
 
-def held(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
-
-
 def test_a_first_build_fills_the_folder_and_leaves_nothing_beside_it(tmp_path: Path) -> None:
     folder = tmp_path / "site" / "public"
     written, removed = publish(FILES, folder)
     assert written == sorted(FILES)
     assert removed == []
-    assert held(folder) == FILES
+    assert folder_bytes(folder) == FILES
     assert os.listdir(folder.parent) == ["public"]
 
 
@@ -43,7 +38,7 @@ class Watched(Mapping[str, bytes]):
         self.seen: list[dict[str, bytes] | None] = []
 
     def __getitem__(self, name: str) -> bytes:
-        self.seen.append(held(self.folder) if self.folder.exists() else None)
+        self.seen.append(folder_bytes(self.folder) if self.folder.exists() else None)
         return self.files[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -57,7 +52,7 @@ def test_a_reader_sees_no_folder_until_it_is_whole(tmp_path: Path) -> None:
     files = Watched(FILES, tmp_path / "public")
     publish(files, files.folder)
     assert files.seen == [None] * len(FILES)
-    assert held(files.folder) == FILES
+    assert folder_bytes(files.folder) == FILES
 
 
 def test_files_of_a_new_folder_are_public_whatever_the_umask(tmp_path: Path) -> None:
@@ -75,7 +70,7 @@ def test_a_subfolder_new_to_a_build_is_filled_beside_it(tmp_path: Path) -> None:
     publish({"index.html": FILES["index.html"]}, folder)
     written, _ = publish(FILES, folder)
     assert written == sorted(set(FILES) - {"index.html"})
-    assert held(folder) == FILES
+    assert folder_bytes(folder) == FILES
     assert sorted(os.listdir(folder)) == ["cities", "index.html", "meetings", "meetings.ics"]
 
 
@@ -94,5 +89,5 @@ def test_a_subfolder_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> N
     files = {"index.html": b"new", "cities/x": b"in the way", "cities/x/a.ics": b"y"}
     with pytest.raises(PublishError, match="public/cities/x: cannot write: File exists"):
         publish(files, folder)
-    assert held(folder) == {"index.html": b"new"}  # written before the subfolder was tried
+    assert folder_bytes(folder) == {"index.html": b"new"}  # written before the subfolder was tried
     assert os.listdir(folder) == ["index.html"]

@@ -27,6 +27,7 @@ from reminders.publish.site import BuildResult
 from reminders.revisions import Revision
 from reminders.settings import load_settings
 from tests.conftest import MEETINGS, edit_meetings, run_cli, set_setting
+from tests.support.folders import folder_bytes
 
 NOW = datetime(2011, 2, 15, 12, tzinfo=UTC)
 EVERY_LANGUAGE = (
@@ -36,14 +37,6 @@ EVERY_LANGUAGE = (
 
 def build(workspace: Path, out: Path | None = None) -> BuildResult:
     return work.build(load_settings(workspace / "reminders.toml", workspace), NOW, out)
-
-
-def folder_bytes(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def test_every_feed_is_what_icalendar_makes_of_the_whole_calendar(workspace: Path) -> None:

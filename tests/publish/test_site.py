@@ -8,18 +8,13 @@ from pathlib import Path
 from reminders.cli import work
 from reminders.publish.site import BuildResult
 from reminders.settings import load_settings
+from tests.support.folders import folder_bytes
 
 NOW = datetime(2011, 2, 15, 12, tzinfo=UTC)
 
 
 def build(workspace: Path, out: Path | None = None) -> BuildResult:
     return work.build(load_settings(workspace / "reminders.toml", workspace), NOW, out)
-
-
-def contents(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
 
 
 def test_files_changed_by_hand_are_written_again_and_no_others(workspace: Path) -> None:
@@ -38,7 +33,7 @@ def test_files_changed_by_hand_are_written_again_and_no_others(workspace: Path) 
         "meetings.ics",
         "meetings/2011-02-26-worcester.ics",
     ]
-    assert contents(public) == contents(build(workspace, workspace / "fresh").folder)
+    assert folder_bytes(public) == folder_bytes(build(workspace, workspace / "fresh").folder)
 
 
 def test_files_the_build_owns_but_no_longer_makes_are_removed(workspace: Path) -> None:
