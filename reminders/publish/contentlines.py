@@ -95,10 +95,9 @@ def _uri_head(name: str) -> str:
     probe = "https://example.org/a;b,c%20d?e=f&g#h"
     value = vUri(probe)
     value.params["VALUE"] = "URI"
-    line = content_line(name, value).decode("utf-8").removesuffix("\r\n")
-    head, found, tail = line.rpartition(probe)
-    if not found or tail or not head.endswith(":"):
-        raise ValueError(f"icalendar writes {name} as {line!r}")  # a new format: fail loudly
+    head, tail = _around(name, value, probe)
+    if tail or not head.endswith(":"):
+        raise ValueError(f"icalendar writes {name} as {head + probe + tail!r}")
     return head
 
 
@@ -115,10 +114,13 @@ def datetime_line(name: str, moment: datetime) -> bytes:
 @functools.lru_cache(maxsize=256)
 def _datetime_shape(name: str, zone: tzinfo) -> tuple[str, str]:
     """What icalendar writes before and after the digits of a time in ``zone``."""
-    sample = datetime(2000, 1, 1, tzinfo=zone)
-    digits = "20000101T000000"
-    line = content_line(name, vDDDTypes(sample)).decode("utf-8").removesuffix("\r\n")
-    head, found, tail = line.rpartition(digits)
+    return _around(name, vDDDTypes(datetime(2000, 1, 1, tzinfo=zone)), "20000101T000000")
+
+
+def _around(name: str, value: Any, written: str) -> tuple[str, str]:
+    """What icalendar writes before and after ``written``, the text of ``value``."""
+    line = content_line(name, value).decode("utf-8").removesuffix("\r\n")
+    head, found, tail = line.rpartition(written)
     if not found or ":" not in head:
         raise ValueError(f"icalendar writes {name} as {line!r}")  # a new format: fail loudly
     return head, tail
