@@ -20,8 +20,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData, Serializer, Signer, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 
 __all__ = [
     "InvalidToken",
@@ -70,11 +72,49 @@ def stable_id(secret: Secret, *parts: str) -> str:
     return _mac(secret.current, "id", *parts, size=15)
 
 
+class _KeptKeys(Signer):
+    """itsdangerous's signer, deriving each key once rather than for every signature."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes | None, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        name = secret_key.encode() if isinstance(secret_key, str) else secret_key
+        if name not in self._derived:
+            self._derived[name] = super().derive_key(secret_key)
+        return self._derived[name]
+
+
+class _LinkSerializer(URLSafeSerializer):
+    """itsdangerous's URL-safe serializer, made for thousands of short tokens a run.
+
+    Its payload is an opaque id and an expiry, too short and too random for
+    deflate to shorten: the attempt (a zlib stream set up per token, most of a
+    token's cost) is skipped and the payload goes as plain base64, which
+    ``loads`` reads as it reads a deflated one. One signer serves every token of
+    a purpose, with its keys derived once. (Threads serving the web pages may
+    fill these caches at once; each fills in the same value.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, signer=_KeptKeys, **kwargs)
+        self._signers: dict[str | bytes | None, Signer] = {}
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        if salt not in self._signers:
+            self._signers[salt] = super().make_signer(salt)
+        return self._signers[salt]
+
+
 @lru_cache(maxsize=64)  # a run signs thousands of links with a handful of these
 def _serializer(secret: Secret, purpose: str) -> URLSafeSerializer:
     # itsdangerous signs with the last key of its list and verifies with any.
     keys = list(reversed(secret.keys))
-    return URLSafeSerializer(keys, salt=f"reminders-{purpose}")
+    return _LinkSerializer(keys, salt=f"reminders-{purpose}")
 
 
 def make_token(secret: Secret, address: str, purpose: str, expires: datetime | None = None) -> str:
@@ -96,7 +136,8 @@ def read_token(secret: Secret, token: str, purpose: str, now: datetime) -> str:
     """Check a token for ``purpose``; return the opaque id it names."""
     if not isinstance(token, str) or not token or len(token) > _LONGEST:
         raise InvalidToken("malformed token")
-    if token.count(".") == 2:
+    # A legacy token starts with its id; itsdangerous marks a deflated payload with a dot.
+    if token.count(".") == 2 and not token.startswith("."):
         ident, expiry = _read_legacy(secret, token, purpose)
     else:
         ident, expiry = _read_signed(secret, token, purpose)

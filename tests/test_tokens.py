@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeSerializer
 
 from reminders.cli import work
 from reminders.mail.assembly import personal_links
@@ -111,3 +112,18 @@ def test_a_short_key_in_the_environment_is_refused(
 def test_tokens_are_compared_in_utc() -> None:
     token = sign(Secret((NEW,)), "abc", "confirm", datetime(2011, 2, 23, 15, tzinfo=UTC))
     assert read_token(Secret((NEW,)), token, "confirm", NOW) == "abc"
+
+
+def test_a_token_is_what_itsdangerous_itself_signs() -> None:
+    expires = NOW + timedelta(days=30)
+    ours = make_token(Secret((NEW, OLD)), ADDRESS, "preferences", expires)
+    payload = [address_id(NEW, ADDRESS), int(expires.timestamp())]
+    theirs = URLSafeSerializer([OLD, NEW], salt="reminders-preferences").dumps(payload)
+    assert ours == theirs
+
+
+def test_a_token_itsdangerous_compressed_is_still_read() -> None:
+    ident = "ab" * 60  # repetitive enough for itsdangerous to deflate it
+    compressed = URLSafeSerializer([NEW], salt="reminders-confirm").dumps([ident, 0])
+    assert compressed.startswith(".")
+    assert read_token(Secret((NEW,)), compressed, "confirm", NOW) == ident
