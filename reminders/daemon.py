@@ -28,6 +28,7 @@ from typing import IO
 
 from reminders.attendance import public_phrase
 from reminders.errors import DataError, ReminderError
+from reminders.inputs.meetings import KnownMeetings
 from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildBusy, build, page_environments
 from reminders.returned import read_mailbox
@@ -70,6 +71,7 @@ class Daemon:
         self.settings = settings
         self.stop = stop or threading.Event()
         self.inputs: Inputs | None = None
+        self.known: KnownMeetings = {}  # so that a reload validates only the changed meetings
         self.stamps: tuple[_Stamp | None, _Stamp | None] | None = None
         self.built: Inputs | None = None
         self.revisions: Mapping[str, Revision] = {}
@@ -84,7 +86,7 @@ class Daemon:
         if stamps == self.stamps and self.inputs is not None:
             return self.inputs
         try:
-            fresh = load_inputs(self.settings)
+            fresh = load_inputs(self.settings, self.known)
         except DataError as error:
             # One line per event, so journald keeps it whole.
             problems = " | ".join(str(problem) for problem in error.problems)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from reminders.inputs.access import Access
 
 __all__ = [
     "TBD_MARKERS",
+    "KnownMeetings",
     "Meeting",
     "Series",
     "Snapshot",
@@ -195,3 +196,8 @@ class Series:
     def cities(self) -> tuple[str, ...]:
         """The cities of the series, in order of their first meeting."""
         return tuple(dict.fromkeys(m.city for m in self.meetings))
+
+
+# Valid meetings by what each was read from (its table, the series' zone and name):
+# a reader given one validates only the tables it does not hold.
+KnownMeetings = MutableMapping[str, Meeting]

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from reminders.errors import DataError, Problem
 from reminders.inputs.access import read_access
 from reminders.inputs.meetings import (
+    KnownMeetings,
     Meeting,
     Series,
     Status,
@@ -89,14 +90,18 @@ def zone_named(name: str) -> ZoneInfo:
         ) from None
 
 
-def load_series(path: Path) -> Series:
-    """Read and validate a meetings file; raise :class:`DataError` listing every problem."""
-    return parse_series(read_toml(path))
+def load_series(path: Path, known: KnownMeetings | None = None) -> Series:
+    """Read and validate a meetings file; raise :class:`DataError` listing every problem.
+
+    ``known``, the last reading's valid meetings, spares validating unchanged
+    tables (a daemon keeps it between ticks); it is left holding this reading's.
+    """
+    return parse_series(read_toml(path), known)
 
 
-def parse_series(doc: TomlDocument) -> Series:
-    """Validate a parsed meetings file."""
-    reader = _Reader(doc)
+def parse_series(doc: TomlDocument, known: KnownMeetings | None = None) -> Series:
+    """Validate a parsed meetings file; see :func:`load_series` for ``known``."""
+    reader = _Reader(doc, known)
     series = reader.series()
     if reader.problems:
         raise DataError(reader.problems)
@@ -106,9 +111,10 @@ def parse_series(doc: TomlDocument) -> Series:
 class _Reader:
     """Collects every problem of one meetings file while reading it."""
 
-    def __init__(self, doc: TomlDocument) -> None:
+    def __init__(self, doc: TomlDocument, known: KnownMeetings | None = None) -> None:
         self.doc = doc
         self.problems: list[Problem] = []
+        self.known = known
 
     def report(
         self, message: str, table: str = "", index: int | None = None, key: str | None = None
@@ -146,6 +152,7 @@ class _Reader:
             return []
         meetings: list[Meeting] = []
         seen: dict[str, int] = {}
+        known, now_known = self.known or {}, {}
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 self.report("each meeting must be a [[meeting]] table", "meeting", index)
@@ -161,8 +168,16 @@ class _Reader:
                 )
             elif isinstance(meeting_id, str):
                 seen[meeting_id] = index
-            if (meeting := self.meeting(item, index, zone, series_name)) is not None:
+            # A meeting depends on its table, the series' zone and name alone; the repr
+            # of TOML values tells any two apart (a string from a date, 1 from 1.0).
+            key = f"{zone.key}\x00{series_name}\x00{item!r}"
+            meeting = known.get(key) or self.meeting(item, index, zone, series_name)
+            if meeting is not None:  # valid: reading its table reported nothing
                 meetings.append(meeting)
+                now_known[key] = meeting
+        if self.known is not None:
+            self.known.clear()
+            self.known.update(now_known)
         return meetings
 
     def meeting(

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reminders.errors import DataError
-from reminders.inputs.meetings import TBD_MARKERS, Snapshot, Status, is_tbd
+from reminders.inputs.meetings import TBD_MARKERS, KnownMeetings, Snapshot, Status, is_tbd
 from reminders.inputs.meetings_file import load_series
 from tests.conftest import MEETINGS
 
@@ -312,3 +312,43 @@ def test_line_numbers_count_newlines_only(meetings_file: WriteMeetings) -> None:
 def test_a_stored_snapshot_reads_back_as_itself(snapshot: Snapshot) -> None:
     assert Snapshot.loads(snapshot.dumps()) == snapshot
     assert Snapshot.loads(snapshot.dumps()).dumps() == snapshot.dumps()  # DISTINCT compares text
+
+
+LOWELL = WORCESTER.replace("worcester", "lowell").replace("Worcester", "Lowell")
+
+
+def test_a_reading_with_known_meetings_validates_only_changed_tables(
+    meetings_file: WriteMeetings,
+) -> None:
+    known: KnownMeetings = {}
+    before = load_series(meetings_file(WORCESTER + "\n" + LOWELL), known)
+    path = meetings_file(WORCESTER + "\n" + LOWELL.replace('"14:00"', '"15:00"'))
+    after = load_series(path, known)
+    assert after.get("2011-02-26-worcester") is before.get("2011-02-26-worcester")  # not re-read
+    lowell = after.get("2011-02-26-lowell")
+    assert lowell is not None
+    assert lowell.start.hour == 15
+    assert after == load_series(path)
+    assert sorted(m.id for m in known.values()) == ["2011-02-26-lowell", "2011-02-26-worcester"]
+
+
+def test_known_meetings_follow_the_calendar_they_were_read_under(
+    meetings_file: WriteMeetings,
+) -> None:
+    known: KnownMeetings = {}
+    load_series(meetings_file(WORCESTER), known)
+    moved = load_series(
+        meetings_file(WORCESTER, calendar=calendar_with_zone("America/Chicago")), known
+    )
+    assert moved.meetings[0].start.astimezone(UTC) == datetime(2011, 2, 26, 20, tzinfo=UTC)
+    assert moved.meetings[0].title == "T – Worcester"
+
+
+def test_known_meetings_never_hide_a_problem(meetings_file: WriteMeetings) -> None:
+    known: KnownMeetings = {}
+    load_series(meetings_file(WORCESTER + "\n" + LOWELL), known)
+    path = meetings_file(WORCESTER + "\n" + LOWELL.replace("lowell", "worcester"))
+    with pytest.raises(DataError) as caught:
+        load_series(path, known)
+    assert [str(problem) for problem in caught.value.problems] == problems_of(path)
+    assert any("duplicate meeting id" in str(p) for p in caught.value.problems)
