@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
 from reminders.inputs.meetings import Snapshot
 from reminders.notices import Watch
@@ -17,11 +18,18 @@ from reminders.store.base import Database, stamp
 __all__ = ["known_venues", "load_watches", "save_watches", "told", "told_states"]
 
 
+# A daemon reads every meeting's watch twice a tick it rebuilds in, and once each
+# other tick; the stored text of a snapshot rarely changes, so each is decoded once.
+@lru_cache(maxsize=1 << 15)
+def _snapshot(text: str) -> Snapshot:
+    return Snapshot.loads(text)
+
+
 def told_states(db: Database) -> dict[str, set[Snapshot]]:
     """Per meeting, the distinct snapshots people were last told (a few rows, not per person)."""
     states: dict[str, set[Snapshot]] = {}
     for meeting_id, snapshot in db.execute("SELECT DISTINCT meeting_id, snapshot FROM told"):
-        states.setdefault(meeting_id, set()).add(Snapshot.loads(snapshot))
+        states.setdefault(meeting_id, set()).add(_snapshot(snapshot))
     return states
 
 
@@ -44,7 +52,7 @@ def load_watches(db: Database) -> dict[str, Watch]:
             meeting_id=meeting_id,
             tbd_seen=bool(tbd_seen),
             known_at=datetime.fromisoformat(known_at) if known_at else None,
-            base=Snapshot.loads(base) if base else None,
+            base=_snapshot(base) if base else None,
         )
         for meeting_id, tbd_seen, known_at, base in rows
     }
