@@ -204,9 +204,9 @@ class Sender:
         """Record the message last accepted, if not yet on record.
 
         A transport calls this once the next message's envelope is on its way,
-        before the message's end goes: where the server pipelines, the record
-        is written while it reads the envelope (or, when that went ahead, the
-        message short of its end), and a crash still repeats at most one message.
+        before any of that message goes: where the server pipelines, the record
+        is written while it reads and answers the envelope, and a crash still
+        repeats at most one message.
         """
         pending, self.pending = self.pending, None
         if pending is not None:

@@ -65,14 +65,15 @@ class Pipeline:
     ) -> Iterator[Stage]:
         """MAIL, RCPT and DATA in one write (or ahead), then their replies; ``ready`` meanwhile.
 
-        ``ready`` runs while the server reads: the envelope, or, when that went
-        ahead and is answered already, the message held short of its end.
+        ``ready`` runs while the server reads and answers the envelope (sent now, or
+        ahead with the message before), and before any of the message goes: a
+        failure in it hangs up with nothing of the message sent.
         """
         yield Stage.MAIL
-        went_ahead, self.ahead = self.ahead == envelope, None
-        if not went_ahead:
+        if self.ahead != envelope:
             smtp.send(_commands(envelope))
-            _ready(smtp, ready, in_data=True)
+        self.ahead = None
+        _ready(smtp, ready, in_data=True)
         code, reply = smtp.getreply()
         if code != 250:
             smtp.close()  # two replies are still to come: the session is out of step for good
@@ -88,13 +89,6 @@ class Pipeline:
             raise smtplib.SMTPDataError(code, reply)
         yield Stage.END_OF_DATA
         data = stuffed(message)
-        if went_ahead:
-            # A message without its end is never delivered: the server reads the rest
-            # while ``ready`` runs, and a crash or a failure here sends nothing.
-            end = len(data) - len(_END)
-            smtp.send(data[:end])
-            _ready(smtp, ready, in_data=True)
-            data = data[end:]
         after = following()  # asked now, so that the next message has had time to be made
         smtp.send(data + _commands(after) if after else data)
         self.ahead = after

@@ -236,32 +236,36 @@ def test_the_next_envelope_goes_with_the_end_of_the_message_before() -> None:
     assert bodies == [b"first\r\n", b"second\r\n"]
 
 
-def test_with_the_envelope_ahead_the_record_is_written_while_the_server_reads_the_message() -> None:
-    """The message's end is held back until the message before is on record."""
-    body_in, recorded = threading.Event(), threading.Event()
+def test_with_the_envelope_ahead_the_record_is_written_while_the_server_answers_it() -> None:
+    """The message before goes on record before any of this one goes, not after its replies."""
+    recorded = threading.Event()
     order: list[str] = []
 
     def script(client: socket.socket, lines: BinaryIO) -> None:
-        one_message_and_the_next_envelope(client, lines, "250 queued")
-        assert lines.readline() == b"second\r\n"
-        body_in.set()
-        assert lines.readline() == b".\r\n"
-        order.append("end after the record" if recorded.is_set() else "end before the record")
+        greet(client, lines, pipelining=True)
+        envelope(lines)
+        say(client, "250 sender ok", "250 recipient ok", "354 go ahead")
+        message(lines)
+        envelope(lines)
         say(client, "250 queued")
-
-    def record() -> None:
-        order.append("body in" if body_in.wait(timeout=2) else "record before the body")
-        recorded.set()
+        # The envelope's replies are held until the record is written: a client that
+        # waited for them first would record only after this times out.
+        order.append("record meanwhile" if recorded.wait(timeout=2) else "record after")
+        say(client, "250 sender ok", "250 recipient ok", "354 go ahead")
+        assert lines.readline() == b"second\r\n"
+        order.append("message after the record" if recorded.is_set() else "message before")
+        assert lines.readline() == b".\r\n"
+        say(client, "250 queued")
 
     peer = Peer(script)
     transport = peer.transport()
     transport.send("a@example.org", "b@example.org", b"first\r\n", following=lambda: NEXT)
-    transport.send(*NEXT, b"second\r\n", record)
+    transport.send(*NEXT, b"second\r\n", recorded.set)
     peer.finish()
-    assert order == ["body in", "end after the record"]
+    assert order == ["record meanwhile", "message after the record"]
 
 
-def test_when_ready_fails_with_the_envelope_ahead_the_message_short_of_its_end_is_lost() -> None:
+def test_when_ready_fails_with_the_envelope_ahead_the_message_is_lost() -> None:
     def failing() -> None:
         raise RuntimeError("the ledger could not record the message before")
 
