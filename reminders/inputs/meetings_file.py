@@ -20,13 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminders.errors import DataError, Problem
 from reminders.inputs.access import read_access
-from reminders.inputs.meetings import (
-    KnownMeetings,
-    Meeting,
-    Series,
-    Status,
-    is_tbd,
-)
+from reminders.inputs.meetings import KnownMeetings, Meeting, Series, Status, is_tbd
 from reminders.inputs.text import clean, one_line
 from reminders.inputs.toml_lines import TomlDocument, read_toml, unknown_key
 from reminders.inputs.wallclock import WallClockError, parse_date, parse_time, to_instant
@@ -152,7 +146,7 @@ class _Reader:
             return []
         meetings: list[Meeting] = []
         seen: dict[str, int] = {}
-        known, now_known = self.known or {}, {}
+        read: dict[str, Meeting] = {}
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 self.report("each meeting must be a [[meeting]] table", "meeting", index)
@@ -168,17 +162,26 @@ class _Reader:
                 )
             elif isinstance(meeting_id, str):
                 seen[meeting_id] = index
-            # A meeting depends on its table, the series' zone and name alone; the repr
-            # of TOML values tells any two apart (a string from a date, 1 from 1.0).
-            key = f"{zone.key}\x00{series_name}\x00{item!r}"
-            meeting = known.get(key) or self.meeting(item, index, zone, series_name)
-            if meeting is not None:  # valid: reading its table reported nothing
+            if (meeting := self.known_or_read(item, index, zone, series_name, read)) is not None:
                 meetings.append(meeting)
-                now_known[key] = meeting
         if self.known is not None:
             self.known.clear()
-            self.known.update(now_known)
+            self.known.update(read)
         return meetings
+
+    def known_or_read(
+        self, item: dict[str, Any], index: int, zone: ZoneInfo, name: str, read: KnownMeetings
+    ) -> Meeting | None:
+        """A table's meeting, as the last reading made it if that read the same table."""
+        if self.known is None:  # nothing to reuse: no key to make
+            return self.meeting(item, index, zone, name)
+        # A meeting depends on its table, the series' zone and name alone; the repr
+        # of TOML values tells any two apart (a string from a date, 1 from 1.0).
+        key = f"{zone.key}\x00{name}\x00{item!r}"
+        meeting = self.known.get(key) or self.meeting(item, index, zone, name)
+        if meeting is not None:  # valid: reading its table reported nothing
+            read[key] = meeting
+        return meeting
 
     def meeting(
         self, item: Mapping[str, Any], index: int, default_zone: ZoneInfo, series_name: str
@@ -362,12 +365,8 @@ class _Reader:
     def domain(self, calendar: Mapping[str, Any]) -> str:
         text = self.text(calendar, "domain", "calendar", None, required=True)
         if text and not _DOMAIN.match(text):
-            self.report(
-                f"domain {text!r} is not a domain name such as 'example.org'",
-                "calendar",
-                None,
-                "domain",
-            )
+            example = "a domain name such as 'example.org'"
+            self.report(f"domain {text!r} is not {example}", "calendar", None, "domain")
         return (text or "example.org").lower()
 
     def organizer(self, calendar: Mapping[str, Any], name: str, domain: str) -> tuple[str, str]:
@@ -388,13 +387,13 @@ class _Reader:
     def _unknown_keys(
         self,
         table: Mapping[str, Any],
-        known: tuple[str, ...],
+        fields: tuple[str, ...],
         name: str,
         index: int | None,
         label: str | None = None,
     ) -> None:
         for key in table:
-            if key not in known:
+            if key not in fields:
                 self.report(
-                    f"{label or f'[{name}]'}: {unknown_key('field', key, known)}", name, index, key
+                    f"{label or f'[{name}]'}: {unknown_key('field', key, fields)}", name, index, key
                 )
