@@ -188,6 +188,17 @@ class Series:
     def __len__(self) -> int:
         return len(self.meetings)
 
+    def heading(self) -> tuple[object, ...]:
+        """Everything but the meetings: what each file built of the series shares."""
+        return (
+            self.name,
+            self.timezone,
+            self.domain,
+            self.organizer_name,
+            self.organizer_email,
+            self.description,
+        )
+
     def get(self, meeting_id: str) -> Meeting | None:
         """Return the meeting with this id, if there is one."""
         return next((m for m in self.meetings if m.id == meeting_id), None)

@@ -139,6 +139,7 @@ def _shown(
     )
 
 
+@functools.lru_cache(maxsize=16_384)  # each build's; an unchanged meeting's Shown is kept
 def fingerprint(view: Shown) -> str:
     """Hash what a calendar shows, stably across runs and Python versions."""
     return hashlib.sha256(json.dumps(view.fields()).encode("ascii")).hexdigest()
@@ -206,16 +207,17 @@ def calendar_bytes(
     gives the bytes of serializing the whole calendar; with ``pieces``, one
     already made (in this build or a kept one) is not made again.
     """
-    chosen = list(meetings)
-    pieces = pieces or Pieces()
+    chosen, pieces = list(meetings), pieces or Pieces()
     parts = [_header_bytes(name, source, series.description, series.timezone.key, options)]
     for zone, instants in _zone_spans(series, chosen).items():
         parts.append(zone_bytes(zone, min(instants).year, max(instants).year))
+    common = (options, language, gettext, series.heading())  # what else an event is made of
     for meeting in chosen:
         revision = revisions[meeting.id]
         parts.append(
             pieces.event(
                 (meeting.id, language),
+                (meeting, revision, common),
                 partial(_event_piece, meeting, options, language, gettext, revision, series),
             )
         )

@@ -171,10 +171,18 @@ class _Articles:
         """The meeting's article, as the page shows it now."""
         if self.pieces is None:
             return self._made(meeting, past)
-        crowd = self.said.get(meeting.id)
-        key = piece_key("article", self.page, repr(meeting), past, crowd)
+        basis = (meeting, past, self.said.get(meeting.id))
+        make = functools.partial(self._kept, meeting, past)
+        key, article = self.pieces.articles.get((self.page, meeting.id), basis, make)
+        self.pieces.get(key, functools.partial(article.encode, "utf-8"))  # used: it stays kept
+        return article
+
+    def _kept(self, meeting: Meeting, past: bool) -> tuple[str, Markup]:
+        """The article's key, and the article kept under it or made now."""
+        assert self.pieces is not None
+        key = piece_key("article", self.page, repr(meeting), past, self.said.get(meeting.id))
         made = self.pieces.get(key, lambda: self._made(meeting, past).encode("utf-8"))
-        return Markup(made.decode("utf-8"))  # the macro escaped it when it made it
+        return key, Markup(made.decode("utf-8"))  # the macro escaped it when it made it
 
     def _made(self, meeting: Meeting, past: bool) -> Markup:
         view = meeting_view(meeting, self.options, self.language.tag, self.gettext)

@@ -16,6 +16,12 @@ another format or by other code of this package (a digest of its modules'
 source), is ignored and the build starts cold. A VTIMEZONE is kept
 for the run only: its bytes follow the system's zone data, which can change
 between runs without a trace in any key.
+
+A process that builds again and again (the daemon) also remembers, by
+:class:`Memo`, which key each meeting's event had and which bytes its file and
+articles were: a meeting an edit left alone is the very object of the build
+before (:data:`reminders.inputs.meetings.KnownMeetings`), and telling that
+costs a fraction of working out its key again.
 """
 
 from __future__ import annotations
@@ -24,19 +30,21 @@ import functools
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Hashable, Iterable, Set
 from contextlib import closing, suppress
 from datetime import date
 from pathlib import Path
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import icalendar
+from markupsafe import Markup
 
 import reminders
 from reminders.publish.contentlines import serialized
 from reminders.publish.timezones import vtimezone
 
-__all__ = ["FORMAT", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
+__all__ = ["FORMAT", "Memo", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -75,36 +83,69 @@ def zone_bytes(zone: ZoneInfo, first_year: int, last_year: int) -> bytes:
     return serialized(vtimezone(zone, date(first_year, 1, 1), date(last_year, 1, 1)))
 
 
+V = TypeVar("V")
+
+
+class Memo(Generic[V]):
+    """Values by name, each given again while what it was made from is equal.
+
+    ``basis`` is a tuple of what the value is made of; tuples compare item by
+    item, identity first, so a basis of unchanged objects costs next to
+    nothing to check. Only the names used since the last :meth:`end` are
+    remembered after it.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[Hashable, tuple[tuple[object, ...], V]] = {}
+        self._now: dict[Hashable, tuple[tuple[object, ...], V]] = {}
+
+    def get(self, name: Hashable, basis: tuple[object, ...], make: Callable[[], V]) -> V:
+        """The value under ``name`` if it was made from an equal ``basis``, or ``make()``."""
+        held = self._now.get(name) or self._last.get(name)
+        if held is None or held[0] != basis:
+            held = (basis, make())
+        # The entry itself is kept, not a new one: what a long-lived process keeps
+        # between builds should be what changed, or the cycle collector walks it all.
+        self._now[name] = held
+        return held[1]
+
+    def end(self) -> None:
+        """End a build: forget what it did not use."""
+        self._last, self._now = self._now, {}
+
+
 class Pieces:
     """Pieces by key: those kept from earlier builds, and those used now.
 
     One object can serve build after build (the daemon keeps one): :meth:`save`
-    ends a build.
+    ends a build. ``files`` and ``articles`` remember, in this process only,
+    each meeting's own .ics and its articles (see :class:`Memo`).
     """
 
     def __init__(self, kept: dict[str, bytes] | None = None) -> None:
         self.kept = kept or {}
         self.used: dict[str, bytes] = {}
-        self.names: dict[tuple[str, str], str] = {}
+        self.events: Memo[tuple[str, Callable[[], bytes]]] = Memo()
+        self.files: Memo[bytes] = Memo()
+        self.articles: Memo[tuple[str, Markup]] = Memo()
         self.made = 0  # events serialized in this build (the other pieces are not counted)
 
     def event(
-        self, name: tuple[str, str], describe: Callable[[], tuple[str, Callable[[], bytes]]]
+        self,
+        name: tuple[str, str],
+        basis: tuple[object, ...],
+        describe: Callable[[], tuple[str, Callable[[], bytes]]],
     ) -> bytes:
-        """The piece of a meeting in a language; ``describe`` (its key and maker) runs once a build.
+        """The piece of a meeting in a language; ``describe`` gives its key and maker.
 
         The key needs what the calendar shows of the meeting, which takes as long
-        to work out as the rest: a build that puts the meeting in several files
-        works it out once.
+        to work out as the rest: it is worked out again only when ``basis`` (what
+        the key is made of) changed, not for each file that holds the meeting.
         """
-        key = self.names.get(name)
-        if key is None:
-            key, make = describe()
-            self.names[name] = key
-            if key not in self.used and key not in self.kept:
-                self.made += 1
-            return self.get(key, make)
-        return self.used[key]
+        key, make = self.events.get(name, basis, describe)
+        if key not in self.used and key not in self.kept:
+            self.made += 1
+        return self.get(key, make)
 
     def get(self, key: str, make: Callable[[], bytes]) -> bytes:
         """The piece under ``key``, made by ``make`` only if no build made it before."""
@@ -144,7 +185,9 @@ class Pieces:
                 except sqlite3.Error as error:  # a full disk, say: the next build is cold
                     self._drop(path)
                     log.warning("%s: cannot keep the build's pieces (%s)", path, error)
-        self.kept, self.used, self.names, self.made = self.used, {}, {}, 0
+        self.kept, self.used, self.made = self.used, {}, 0
+        for memo in (self.events, self.files, self.articles):
+            memo.end()
 
     @staticmethod
     def _drop(path: Path) -> None:

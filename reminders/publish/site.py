@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, TemplateError
@@ -81,9 +82,12 @@ def site_files(
     """
     pieces = pieces or Pieces()
     files = {"meetings.ics": series_feed(series, revisions, options, pieces)}
+    common = (options, series.heading())  # what else a meeting's own file is made of
     for meeting in series:
-        files[f"meetings/{meeting.id}.ics"] = meeting_calendar(
-            series, meeting, revisions, options, pieces
+        files[f"meetings/{meeting.id}.ics"] = pieces.files.get(
+            meeting.id,
+            (meeting, revisions[meeting.id], common),
+            partial(meeting_calendar, series, meeting, revisions, options, pieces),
         )
     for city in series.cities:
         files[f"cities/{slug(city)}.ics"] = calendar_bytes(

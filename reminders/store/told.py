@@ -47,15 +47,18 @@ def told(db: Database, meeting_ids: Iterable[str]) -> dict[str, dict[str, Snapsh
 def load_watches(db: Database) -> dict[str, Watch]:
     """Every meeting's venue watch."""
     rows = db.execute("SELECT meeting_id, tbd_seen, known_at, base FROM watch")
-    return {
-        meeting_id: Watch(
-            meeting_id=meeting_id,
-            tbd_seen=bool(tbd_seen),
-            known_at=datetime.fromisoformat(known_at) if known_at else None,
-            base=_snapshot(base) if base else None,
-        )
-        for meeting_id, tbd_seen, known_at, base in rows
-    }
+    return {row[0]: _watch(*row) for row in rows}
+
+
+# Read twice a tick that rebuilds: an unchanged row gives the same object (see _snapshot).
+@lru_cache(maxsize=1 << 15)
+def _watch(meeting_id: str, tbd_seen: int, known_at: str | None, base: str | None) -> Watch:
+    return Watch(
+        meeting_id=meeting_id,
+        tbd_seen=bool(tbd_seen),
+        known_at=datetime.fromisoformat(known_at) if known_at else None,
+        base=_snapshot(base) if base else None,
+    )
 
 
 def save_watches(db: Database, watches: Iterable[Watch]) -> None:

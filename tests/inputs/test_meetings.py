@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -352,3 +353,9 @@ def test_known_meetings_never_hide_a_problem(meetings_file: WriteMeetings) -> No
         load_series(path, known)
     assert [str(problem) for problem in caught.value.problems] == problems_of(path)
     assert any("duplicate meeting id" in str(p) for p in caught.value.problems)
+
+
+def test_a_series_heading_is_everything_but_its_meetings() -> None:
+    series = load_series(MEETINGS)
+    others = [f.name for f in fields(series) if f.name != "meetings"]
+    assert series.heading() == tuple(getattr(series, name) for name in others)

@@ -17,12 +17,13 @@ from icalendar import Calendar, Event, vUri
 
 import reminders
 from reminders.cli import work
+from reminders.daemon import Daemon
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.text import one_line
 from reminders.publish.contentlines import serialized
 from reminders.publish.feed import FeedOptions, Shown, _event_bytes, calendar_bytes
 from reminders.publish.pages import ARTICLE
-from reminders.publish.pieces import Pieces, pieces_file
+from reminders.publish.pieces import Memo, Pieces, pieces_file
 from reminders.publish.site import BuildResult
 from reminders.revisions import Revision
 from reminders.settings import load_settings
@@ -283,3 +284,48 @@ def test_a_second_process_reuses_what_the_first_kept(workspace: Path) -> None:
     assert "1 written" in second.stdout
     assert "0 serialized" in second.stdout
     assert Pieces.load(pieces_file(workspace / "public")).kept == kept  # articles too
+
+
+# Each edit changes something a feed, a meeting's own file or an article is made of.
+EDITS = {
+    "a meeting's time": ('start = "14:00"\nend = "16:00"', 'start = "15:00"\nend = "17:00"'),
+    "a venue": ('venue = "Worcester Public Library"', 'venue = "Worcester City Hall"'),
+    "a cancellation": ('venue = "Worcester Public Library"', 'status = "cancelled"\nvenue = "x"'),
+    "the calendar's name": ("Community meetings on Secure Communities", "Town hall meetings"),
+    "its description": ("Open to the public.", "Open to all."),
+    "its domain": ('domain = "example.org"', 'domain = "example.net"'),
+    "its organizer": ("Community Meetings Coalition <", "The Coalition <"),
+    "its time zone": ('timezone = "America/New_York"', 'timezone = "America/Chicago"'),
+}
+
+
+@pytest.mark.parametrize(("old", "new"), EDITS.values(), ids=EDITS)
+def test_a_daemon_s_rebuild_after_an_edit_is_what_a_cold_build_makes(
+    workspace: Path, old: str, new: str
+) -> None:
+    set_setting(workspace, EVERY_LANGUAGE)
+    daemon = Daemon(load_settings(workspace / "reminders.toml", workspace))
+    daemon.tick(NOW)
+    edit_meetings(workspace, old, new)
+    daemon.tick(NOW)
+    build(workspace, workspace / "cold")  # with the revisions the daemon stored
+    assert folder_bytes(workspace / "public") == folder_bytes(workspace / "cold")
+
+
+def test_the_memo_gives_a_value_again_only_for_an_equal_basis() -> None:
+    memo: Memo[str] = Memo()
+    made: list[str] = []
+
+    def make(value: str) -> str:
+        made.append(value)
+        return value
+
+    assert memo.get("m1", ("a",), lambda: make("first")) == "first"
+    assert memo.get("m1", ("a",), lambda: make("again")) == "first"
+    memo.end()
+    assert memo.get("m1", ("a",), lambda: make("again")) == "first"  # kept by the last build
+    assert memo.get("m1", ("b",), lambda: make("changed")) == "changed"
+    memo.end()
+    memo.end()  # a build that did not use it
+    assert memo.get("m1", ("b",), lambda: make("forgotten")) == "forgotten"
+    assert made == ["first", "changed", "forgotten"]
