@@ -29,6 +29,7 @@ from typing import IO
 from reminders.attendance import public_phrase
 from reminders.errors import DataError, ReminderError
 from reminders.inputs.meetings import KnownMeetings
+from reminders.publish.folder import Left
 from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildBusy, build, page_environments
 from reminders.returned import read_mailbox
@@ -78,6 +79,7 @@ class Daemon:
         self.crowd: dict[str, tuple[str, int] | None] = {}  # the public counts last built
         # The feeds' events, kept between rebuilds so an edit serializes only what it changed.
         self.pieces = Pieces.load(pieces_file(settings.public))
+        self.left = Left()  # what the last rebuild left in the public folder
         self.envs = page_environments(settings.templates, settings.locale, settings.allow_drafts)
 
     def reload(self) -> Inputs | None:
@@ -175,6 +177,7 @@ class Daemon:
                 clock=clock,
                 public_counts=settings.attendance.public,
                 pieces=self.pieces,
+                left=self.left,
             )
         except BuildBusy:
             # Another daemon is at it; send with the revisions it stores, and build next tick.

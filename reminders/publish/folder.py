@@ -9,21 +9,27 @@ and renamed into it: a reader sees no folder, then the whole folder. That
 also makes a first build cheaper: creating a file under its own name in a new
 folder costs the file system a fraction of a temporary file and a rename,
 which at ten thousand meetings was most of a cold build's time.
+
+A process that builds again and again (the daemon) keeps a :class:`Left`:
+what it left in the folder, and what ``stat`` said of each file then. A file
+still holding the bytes the build would write, by that record, is not read
+back to be compared.
 """
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from reminders.errors import ReminderError
 from reminders.files import write_atomically
 
-__all__ = ["OWNED", "PublishError", "publish"]
+__all__ = ["OWNED", "Left", "PublishError", "publish"]
 
 # Files the build owns, and removes when it no longer writes them (a meeting, a city or
 # a language gone).
@@ -33,30 +39,88 @@ OWNED = ("meetings/*.ics", "cities/*.ics", "meetings.*.ics", "index.*.html")
 MODE = 0o644
 
 
+# A file system's timestamps are coarse (a few milliseconds here, two seconds on FAT): a
+# file changed this soon after its times were noted could show the times noted.
+RACY_NS = 2_000_000_000
+
+
 class PublishError(ReminderError):
     """A file of the public folder cannot be written."""
 
 
-def publish(files: Mapping[str, bytes], folder: Path) -> tuple[list[str], list[str]]:
+class Left:
+    """The files a build left in the folder: their bytes, and what ``stat`` said of them.
+
+    A file whose bytes are those the next build makes, and whose inode, size,
+    modification and change times are those noted, is taken to hold them
+    unread, as git's index takes a file to be unchanged. As in git, a note
+    taken less than :data:`RACY_NS` after the file last changed cannot tell
+    a later change within the same tick of the clock, so that file is read
+    back once more and noted again. A folder on a network file system whose
+    server's clock runs behind this one's by more than that is not safe to
+    keep a record of: pass ``racy_ns`` to widen the window.
+    """
+
+    def __init__(self, racy_ns: int = RACY_NS) -> None:
+        self.racy_ns = racy_ns
+        self._noted: dict[str, tuple[bytes, tuple[int, int, int, int], bool]] = {}
+        self._next: dict[str, tuple[bytes, tuple[int, int, int, int], bool]] = {}
+
+    def holds(self, name: str, path: str, data: bytes) -> bool:
+        """Tell whether the file is known, without reading it, to hold ``data``."""
+        noted = self._noted.get(name)
+        if noted is None or not noted[2] or (noted[0] is not data and noted[0] != data):
+            return False
+        try:
+            if _signature(os.stat(path)) != noted[1]:
+                return False
+        except OSError:
+            return False
+        self._next[name] = noted
+        return True
+
+    def note(self, name: str, path: str, data: bytes) -> None:
+        """Note that the file at ``path`` holds ``data`` now."""
+        info, now = os.stat(path), time.time_ns()
+        trusted = max(info.st_mtime_ns, info.st_ctime_ns) < now - self.racy_ns
+        self._next[name] = (data, _signature(info), trusted)
+
+    def end(self) -> None:
+        """End a build: only the files it noted are known."""
+        self._noted, self._next = self._next, {}
+
+
+def _signature(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def publish(
+    files: Mapping[str, bytes], folder: Path, left: Left | None = None
+) -> tuple[list[str], list[str]]:
     """Write the files that changed and remove owned files no longer built.
 
     ``files`` maps paths relative to ``folder`` (``/``-separated) to their
     bytes. Returns the paths written and removed, sorted. A file that cannot
     be written (a full disk, a name taken by a folder) stops the build with a
     :class:`PublishError`; each file is whole, old or new, and the next build
-    writes the rest.
+    writes the rest. ``left`` is what the build before left, and is updated.
     """
     try:
         if not os.path.lexists(folder):
             _fill_aside(str(folder), files)
             return sorted(files), []
-        return _update(files, str(folder))
+        return _update(files, str(folder), left)
     except OSError as error:
         place = error.filename or folder
         raise PublishError(f"{place}: cannot write: {error.strerror or error}") from None
+    finally:
+        if left is not None:
+            left.end()
 
 
-def _update(files: Mapping[str, bytes], folder: str) -> tuple[list[str], list[str]]:
+def _update(
+    files: Mapping[str, bytes], folder: str, left: Left | None
+) -> tuple[list[str], list[str]]:
     # Names stay strings: a build compares ten thousand files, and pathlib's objects
     # cost more than reading them.
     written = []
@@ -68,15 +132,27 @@ def _update(files: Mapping[str, bytes], folder: str) -> tuple[list[str], list[st
             there[head] = os.path.lexists(os.path.join(folder, head))
         if slash and not there[head]:
             new.setdefault(head, {})[rest] = data
-        elif not _holds(os.path.join(folder, name), data):
-            write_atomically(Path(folder, name), data, MODE, durable=False)  # rebuilt if lost
+            continue
+        path = os.path.join(folder, name)
+        if left is not None and left.holds(name, path, data):
+            continue
+        if not _holds(path, data):
+            write_atomically(Path(path), data, MODE, durable=False)  # rebuilt if lost
             written.append(name)
+        if left is not None:
+            left.note(name, path, data)
     for head, inside in new.items():
         _fill_aside(os.path.join(folder, head), inside)
         written.extend(f"{head}/{rest}" for rest in inside)
     removed = []
     for pattern in OWNED:
-        for name in sorted(glob.glob(pattern, root_dir=folder, include_hidden=True)):
+        sub, _, match = pattern.rpartition("/")
+        try:
+            there_now = os.listdir(os.path.join(folder, sub))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for base in sorted(fnmatch.filter(there_now, match)):
+            name = f"{sub}/{base}" if sub else base
             if name not in files:
                 os.unlink(os.path.join(folder, name))
                 removed.append(name)

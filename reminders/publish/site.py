@@ -23,7 +23,7 @@ from reminders.errors import ReminderError
 from reminders.i18n.languages import Locales, usable
 from reminders.inputs.meetings import Meeting, Series, slug
 from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
-from reminders.publish.folder import publish
+from reminders.publish.folder import Left, publish
 from reminders.publish.links import city_feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
 from reminders.publish.pieces import Pieces, pieces_file
@@ -201,6 +201,7 @@ def build(
     clock: Callable[[], datetime] = _real_time,
     public_counts: bool = False,
     pieces: Pieces | None = None,
+    left: Left | None = None,
 ) -> BuildResult:
     """Rebuild the public folder from the series, bumping changed events.
 
@@ -210,7 +211,8 @@ def build(
     from the past. With ``public_counts``, the landing pages say roughly how
     many people plan to come. ``pieces`` are the events kept from earlier
     builds (the daemon's, in memory); without them, those kept in the file
-    beside the folder, which the build then updates.
+    beside the folder, which the build then updates. ``left``: what the
+    build before left in the folder (see :class:`~reminders.publish.folder.Left`).
     """
     kept = pieces_file(folder)
     if pieces is None:
@@ -221,7 +223,7 @@ def build(
         # same bytes next time, never a lower SEQUENCE.
         revisions, revised = current_revisions(db, series, options, now)
         files = site_files(series, revisions, options, envs, now, crowd, pieces)
-        written, removed = publish(files, folder)
+        written, removed = publish(files, folder, left)
         serialized = pieces.made
         pieces.save(kept)
     return BuildResult(

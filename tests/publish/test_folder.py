@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
-from reminders.publish.folder import PublishError, publish
+from reminders.publish.folder import Left, PublishError, publish
 from tests.support.folders import folder_bytes
 
 FILES = {
@@ -91,3 +92,33 @@ def test_a_subfolder_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> N
         publish(files, folder)
     assert folder_bytes(folder) == {"index.html": b"new"}  # written before the subfolder was tried
     assert os.listdir(folder) == ["index.html"]
+
+
+def test_a_builder_that_keeps_a_record_rewrites_a_file_changed_behind_its_back(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "public"
+    publish(FILES, folder)
+    left = Left(racy_ns=0)  # trust every note: the change below must show in the file's stat
+    publish(FILES, folder, left)
+    time.sleep(0.05)  # past the file system's clock tick
+    with open(folder / "meetings" / "a.ics", "r+b") as same_size_in_place:
+        same_size_in_place.write(b"X")
+    written, _ = publish(FILES, folder, left)
+    assert written == ["meetings/a.ics"]
+    assert folder_bytes(folder) == FILES
+
+
+def test_a_record_is_trusted_only_when_taken_well_after_the_file_changed(tmp_path: Path) -> None:
+    path = str(tmp_path / "a.ics")
+    Path(path).write_bytes(b"A")
+    time.sleep(0.05)
+    settled, fresh = Left(racy_ns=0), Left()  # the file changed 50 ms ago: racy by default
+    for left in (settled, fresh):
+        left.note("a.ics", path, b"A")
+        left.end()
+    assert settled.holds("a.ics", path, b"A")
+    assert not settled.holds("a.ics", path, b"B")  # other bytes than those noted
+    assert not fresh.holds("a.ics", path, b"A")  # read back, as a change in the same tick could be
+    os.utime(path, ns=(0, 0))
+    assert not settled.holds("a.ics", path, b"A")  # its times are not those noted
