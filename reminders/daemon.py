@@ -28,7 +28,7 @@ from typing import IO
 
 from reminders.attendance import public_phrase
 from reminders.errors import DataError, ReminderError
-from reminders.inputs.meetings import KnownMeetings
+from reminders.inputs.meetings import LastReading
 from reminders.publish.folder import Left
 from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildBusy, build, page_environments
@@ -72,7 +72,7 @@ class Daemon:
         self.settings = settings
         self.stop = stop or threading.Event()
         self.inputs: Inputs | None = None
-        self.known: KnownMeetings = {}  # so that a reload validates only the changed meetings
+        self.known = LastReading()  # so that a reload reads only the changed meetings
         self.stamps: tuple[_Stamp | None, _Stamp | None] | None = None
         self.built: Inputs | None = None
         self.revisions: Mapping[str, Revision] = {}

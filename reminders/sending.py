@@ -21,7 +21,7 @@ from datetime import datetime
 
 from reminders.answered import answers_heard, coming_windows
 from reminders.errors import ReminderError
-from reminders.inputs.meetings import KnownMeetings, Series
+from reminders.inputs.meetings import LastReading, Series
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber, load_subscribers
 from reminders.kinds import Family, Kind
@@ -94,7 +94,7 @@ class SendReport:
         tally[outcome] = tally.get(outcome, 0) + 1
 
 
-def load_inputs(settings: Settings, known: KnownMeetings | None = None) -> Inputs:
+def load_inputs(settings: Settings, known: LastReading | None = None) -> Inputs:
     """Read and validate the meetings and subscribers files (``known``: see ``load_series``)."""
     series = load_series(settings.meetings, known)
     subscribers = load_subscribers(settings.subscribers, series.cities, settings.sms.region)

@@ -13,16 +13,18 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reminders.inputs.access import Access
 
 __all__ = [
     "TBD_MARKERS",
-    "KnownMeetings",
+    "KeptMeeting",
+    "LastReading",
     "Meeting",
     "Series",
     "Snapshot",
@@ -209,6 +211,21 @@ class Series:
         return tuple(dict.fromkeys(m.city for m in self.meetings))
 
 
-# Valid meetings by what each was read from (its table, the series' zone and name):
-# a reader given one validates only the tables it does not hold.
-KnownMeetings = MutableMapping[str, Meeting]
+# A valid meeting as a reading keeps it: its table, the series' zone and name, the meeting.
+KeptMeeting = tuple[dict[str, Any], str, Meeting]
+
+
+@dataclass(slots=True)
+class LastReading:
+    """What a reader keeps of its last reading of a meetings file: the next reads what changed.
+
+    ``tables`` holds each ``[[meeting]]`` table parsed, by its text (see
+    :func:`~reminders.inputs.toml_lines.read_toml`), so an unchanged table is
+    the same object next time; ``meetings`` holds each valid meeting by its
+    table's identity, with the table (which keeps that identity from being
+    reused) and the series' zone and name, the only other things a meeting is
+    made of. A reading updates both; an invalid table is never kept.
+    """
+
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meetings: dict[int, KeptMeeting] = field(default_factory=dict)

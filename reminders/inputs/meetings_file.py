@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reminders.errors import DataError, Problem
 from reminders.inputs.access import read_access
-from reminders.inputs.meetings import KnownMeetings, Meeting, Series, Status, is_tbd
+from reminders.inputs.meetings import KeptMeeting, LastReading, Meeting, Series, Status, is_tbd
 from reminders.inputs.text import clean, one_line
 from reminders.inputs.toml_lines import TomlDocument, read_toml, unknown_key
 from reminders.inputs.wallclock import WallClockError, parse_date, parse_time, to_instant
@@ -84,16 +84,17 @@ def zone_named(name: str) -> ZoneInfo:
         ) from None
 
 
-def load_series(path: Path, known: KnownMeetings | None = None) -> Series:
+def load_series(path: Path, known: LastReading | None = None) -> Series:
     """Read and validate a meetings file; raise :class:`DataError` listing every problem.
 
-    ``known``, the last reading's valid meetings, spares validating unchanged
-    tables (a daemon keeps it between ticks); it is left holding this reading's.
+    ``known``, what the last reading kept, spares parsing and validating
+    unchanged tables (a daemon keeps it between ticks); it is left holding
+    this reading's.
     """
-    return parse_series(read_toml(path), known)
+    return parse_series(read_toml(path, known.tables if known else None), known)
 
 
-def parse_series(doc: TomlDocument, known: KnownMeetings | None = None) -> Series:
+def parse_series(doc: TomlDocument, known: LastReading | None = None) -> Series:
     """Validate a parsed meetings file; see :func:`load_series` for ``known``."""
     reader = _Reader(doc, known)
     series = reader.series()
@@ -105,10 +106,11 @@ def parse_series(doc: TomlDocument, known: KnownMeetings | None = None) -> Serie
 class _Reader:
     """Collects every problem of one meetings file while reading it."""
 
-    def __init__(self, doc: TomlDocument, known: KnownMeetings | None = None) -> None:
+    def __init__(self, doc: TomlDocument, known: LastReading | None = None) -> None:
         self.doc = doc
         self.problems: list[Problem] = []
         self.known = known
+        self.read: dict[int, KeptMeeting] = {}  # this reading's valid meetings, to be kept
 
     def report(
         self, message: str, table: str = "", index: int | None = None, key: str | None = None
@@ -146,7 +148,6 @@ class _Reader:
             return []
         meetings: list[Meeting] = []
         seen: dict[str, int] = {}
-        read: dict[str, Meeting] = {}
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 self.report("each meeting must be a [[meeting]] table", "meeting", index)
@@ -154,33 +155,30 @@ class _Reader:
             meeting_id = item.get("id")
             if isinstance(meeting_id, str) and meeting_id in seen:
                 first = self.doc.source.line("meeting", seen[meeting_id], "id")
-                self.report(
-                    f"duplicate meeting id {meeting_id!r} (first used on line {first})",
-                    "meeting",
-                    index,
-                    "id",
-                )
+                message = f"duplicate meeting id {meeting_id!r} (first used on line {first})"
+                self.report(message, "meeting", index, "id")
             elif isinstance(meeting_id, str):
                 seen[meeting_id] = index
-            if (meeting := self.known_or_read(item, index, zone, series_name, read)) is not None:
+            if (meeting := self.known_or_read(item, index, zone, series_name)) is not None:
                 meetings.append(meeting)
         if self.known is not None:
-            self.known.clear()
-            self.known.update(read)
+            self.known.meetings = self.read
         return meetings
 
     def known_or_read(
-        self, item: dict[str, Any], index: int, zone: ZoneInfo, name: str, read: KnownMeetings
+        self, item: dict[str, Any], index: int, zone: ZoneInfo, name: str
     ) -> Meeting | None:
         """A table's meeting, as the last reading made it if that read the same table."""
-        if self.known is None:  # nothing to reuse: no key to make
+        if self.known is None:
             return self.meeting(item, index, zone, name)
-        # A meeting depends on its table, the series' zone and name alone; the repr
-        # of TOML values tells any two apart (a string from a date, 1 from 1.0).
-        key = f"{zone.key}\x00{name}\x00{item!r}"
-        meeting = self.known.get(key) or self.meeting(item, index, zone, name)
+        under = f"{zone.key}\x00{name}"  # all a meeting is made of besides its table
+        held = self.known.meetings.get(id(item))
+        if held is not None and held[0] is item and held[1] == under:
+            meeting: Meeting | None = held[2]
+        else:
+            meeting = self.meeting(item, index, zone, name)
         if meeting is not None:  # valid: reading its table reported nothing
-            read[key] = meeting
+            self.read[id(item)] = (item, under, meeting)
         return meeting
 
     def meeting(

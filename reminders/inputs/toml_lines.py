@@ -8,6 +8,9 @@ plain values without positions, so messages about a value
 when a message needs it (a valid file of 10,000 meetings never pays); it is a
 locator for messages, not a parser, and falls back to the enclosing table's
 header when a key is written in a form it does not follow (dotted keys, say).
+
+Given the tables of its last reading, :func:`read_toml` parses only the
+``[[array]]`` tables whose text changed (see :func:`_by_tables`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from reminders.errors import DataError, Problem
 __all__ = ["SourceMap", "TomlDocument", "read_toml", "unknown_key"]
 
 _ARRAY_TABLE = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.\-]+)\s*\]\]")
+# Where a reading a table at a time cuts the text: a plain header alone on its line.
+_ARRAY_HEADER = re.compile(r"^\[\[([A-Za-z0-9_-]+)\]\][ \t]*\r?$", re.MULTILINE)
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"]+)\s*\]")
 _KEY = re.compile(r"""^\s*([A-Za-z0-9_\-]+|"[^"]*"|'[^']*')\s*=""")
 _ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -110,19 +115,66 @@ def _lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def read_toml(path: Path) -> TomlDocument:
-    """Read and parse a TOML file; raise :class:`DataError` with a located message."""
+def read_toml(path: Path, tables: dict[str, dict[str, Any]] | None = None) -> TomlDocument:
+    """Read and parse a TOML file; raise :class:`DataError` with a located message.
+
+    ``tables``, the ``[[array]]`` tables of the last reading by their text, is
+    left holding this reading's (see :func:`_by_tables`).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError([Problem(path=path, line=None, message="file not found")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise DataError([Problem(path=path, line=None, message=f"cannot read: {error}")]) from None
-    try:
-        data = tomli.loads(text)
-    except tomli.TOMLDecodeError as error:
-        raise DataError([_syntax_problem(path, text, str(error))]) from None
+    data = None if tables is None else _by_tables(text, tables)
+    if data is None:
+        try:
+            data = tomli.loads(text)
+        except tomli.TOMLDecodeError as error:
+            raise DataError([_syntax_problem(path, text, str(error))]) from None
     return TomlDocument(path=path, data=data, text=text)
+
+
+def _by_tables(text: str, tables: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Parse ``text`` an ``[[array]]`` table at a time, those in ``tables`` not again.
+
+    The text from one array header to the next is parsed alone and must give
+    one table of that array and nothing else; that is what parsing the whole
+    gives it, since such a header starts a new table and all up to the next
+    header belongs to it. A header line inside a multi-line string cuts the
+    string, and the part before it cannot parse. So anything else (a table of
+    another kind after the arrays, an array also named before them, a part
+    that does not parse) gives None, and the caller parses the whole text,
+    for its values or for its message. The tables are shared with the next
+    reading: readers never change them.
+    """
+    found = list(_ARRAY_HEADER.finditer(text))
+    if not found:
+        return None
+    read: dict[str, dict[str, Any]] = {}
+    arrays: set[str] = set()
+    try:
+        data = tomli.loads(text[: found[0].start()])
+        ends = [match.start() for match in found[1:]] + [len(text)]
+        for match, end in zip(found, ends, strict=True):
+            part, name = text[match.start() : end], match.group(1)
+            table = read.get(part) or tables.get(part) or tomli.loads(part)
+            items = table.get(name)
+            if len(table) != 1 or not isinstance(items, list) or len(items) != 1:
+                return None
+            if name not in arrays:
+                if name in data:  # the part before the arrays gives it a value too
+                    return None
+                arrays.add(name)
+                data[name] = []
+            data[name].append(items[0])
+            read[part] = table
+    except tomli.TOMLDecodeError:
+        return None
+    tables.clear()
+    tables.update(read)
+    return data
 
 
 def _syntax_problem(path: Path, text: str, message: str) -> Problem:

@@ -20,7 +20,7 @@ between runs without a trace in any key.
 A process that builds again and again (the daemon) also remembers, by
 :class:`Memo`, which key each meeting's event had and which bytes its file and
 articles were: a meeting an edit left alone is the very object of the build
-before (:data:`reminders.inputs.meetings.KnownMeetings`), and telling that
+before (:class:`reminders.inputs.meetings.LastReading`), and telling that
 costs a fraction of working out its key again.
 """
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reminders.errors import DataError
-from reminders.inputs.meetings import TBD_MARKERS, KnownMeetings, Snapshot, Status, is_tbd
+from reminders.inputs.meetings import TBD_MARKERS, LastReading, Snapshot, Status, is_tbd
 from reminders.inputs.meetings_file import load_series
 from tests.conftest import MEETINGS
 
@@ -321,7 +321,7 @@ LOWELL = WORCESTER.replace("worcester", "lowell").replace("Worcester", "Lowell")
 def test_a_reading_with_known_meetings_validates_only_changed_tables(
     meetings_file: WriteMeetings,
 ) -> None:
-    known: KnownMeetings = {}
+    known = LastReading()
     before = load_series(meetings_file(WORCESTER + "\n" + LOWELL), known)
     path = meetings_file(WORCESTER + "\n" + LOWELL.replace('"14:00"', '"15:00"'))
     after = load_series(path, known)
@@ -330,13 +330,14 @@ def test_a_reading_with_known_meetings_validates_only_changed_tables(
     assert lowell is not None
     assert lowell.start.hour == 15
     assert after == load_series(path)
-    assert sorted(m.id for m in known.values()) == ["2011-02-26-lowell", "2011-02-26-worcester"]
+    kept = sorted(meeting.id for _, _, meeting in known.meetings.values())
+    assert kept == ["2011-02-26-lowell", "2011-02-26-worcester"]
 
 
 def test_known_meetings_follow_the_calendar_they_were_read_under(
     meetings_file: WriteMeetings,
 ) -> None:
-    known: KnownMeetings = {}
+    known = LastReading()
     load_series(meetings_file(WORCESTER), known)
     moved = load_series(
         meetings_file(WORCESTER, calendar=calendar_with_zone("America/Chicago")), known
@@ -346,7 +347,7 @@ def test_known_meetings_follow_the_calendar_they_were_read_under(
 
 
 def test_known_meetings_never_hide_a_problem(meetings_file: WriteMeetings) -> None:
-    known: KnownMeetings = {}
+    known = LastReading()
     load_series(meetings_file(WORCESTER + "\n" + LOWELL), known)
     path = meetings_file(WORCESTER + "\n" + LOWELL.replace("lowell", "worcester"))
     with pytest.raises(DataError) as caught:
