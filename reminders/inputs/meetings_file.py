@@ -173,13 +173,12 @@ class _Reader:
             return self.meeting(item, index, zone, name)
         under = f"{zone.key}\x00{name}"  # all a meeting is made of besides its table
         held = self.known.meetings.get(id(item))
-        if held is not None and held[0] is item and held[1] == under:
-            meeting: Meeting | None = held[2]
-        else:
-            meeting = self.meeting(item, index, zone, name)
-        if meeting is not None:  # valid: reading its table reported nothing
-            self.read[id(item)] = (item, under, meeting)
-        return meeting
+        if held is None or held[0] is not item or held[1] != under:
+            if (meeting := self.meeting(item, index, zone, name)) is None:
+                return None  # invalid: never kept
+            held = (item, under, meeting)
+        self.read[id(item)] = held  # the same entry, not a new one the collector must walk
+        return held[2]
 
     def meeting(
         self, item: Mapping[str, Any], index: int, default_zone: ZoneInfo, series_name: str

@@ -216,7 +216,7 @@ def calendar_bytes(
         revision = revisions[meeting.id]
         parts.append(
             pieces.event(
-                (meeting.id, language),
+                f"{language} {meeting.id}",
                 (meeting, revision, common),
                 partial(_event_piece, meeting, options, language, gettext, revision, series),
             )

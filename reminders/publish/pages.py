@@ -173,7 +173,7 @@ class _Articles:
             return self._made(meeting, past)
         basis = (meeting, past, self.said.get(meeting.id))
         make = functools.partial(self._kept, meeting, past)
-        key, article = self.pieces.articles.get((self.page, meeting.id), basis, make)
+        key, article = self.pieces.articles.get(self.page + meeting.id, basis, make)
         self.pieces.get(key, functools.partial(article.encode, "utf-8"))  # used: it stays kept
         return article
 

@@ -92,7 +92,8 @@ class Memo(Generic[V]):
     ``basis`` is a tuple of what the value is made of; tuples compare item by
     item, identity first, so a basis of unchanged objects costs next to
     nothing to check. Only the names used since the last :meth:`end` are
-    remembered after it.
+    remembered after it. Names are best strings: a new tuple for each name on
+    every build would be kept, and walked by the cycle collector.
     """
 
     def __init__(self) -> None:
@@ -118,8 +119,9 @@ class Pieces:
     """Pieces by key: those kept from earlier builds, and those used now.
 
     One object can serve build after build (the daemon keeps one): :meth:`save`
-    ends a build. ``files`` and ``articles`` remember, in this process only,
-    each meeting's own .ics and its articles (see :class:`Memo`).
+    ends a build. ``files``, ``articles`` and ``prints`` remember, in this
+    process only, the files, the articles and each meeting's fingerprint (see
+    :class:`Memo`).
     """
 
     def __init__(self, kept: dict[str, bytes] | None = None) -> None:
@@ -128,11 +130,12 @@ class Pieces:
         self.events: Memo[tuple[str, Callable[[], bytes]]] = Memo()
         self.files: Memo[bytes] = Memo()
         self.articles: Memo[tuple[str, Markup]] = Memo()
+        self.prints: Memo[str] = Memo()
         self.made = 0  # events serialized in this build (the other pieces are not counted)
 
     def event(
         self,
-        name: tuple[str, str],
+        name: str,
         basis: tuple[object, ...],
         describe: Callable[[], tuple[str, Callable[[], bytes]]],
     ) -> bytes:
@@ -186,7 +189,7 @@ class Pieces:
                     self._drop(path)
                     log.warning("%s: cannot keep the build's pieces (%s)", path, error)
         self.kept, self.used, self.made = self.used, {}, 0
-        for memo in (self.events, self.files, self.articles):
+        for memo in (self.events, self.files, self.articles, self.prints):
             memo.end()
 
     @staticmethod

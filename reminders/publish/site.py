@@ -22,11 +22,11 @@ from jinja2 import Environment, TemplateError
 from reminders.errors import ReminderError
 from reminders.i18n.languages import Locales, usable
 from reminders.inputs.meetings import Meeting, Series, slug
-from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, series_feed, shown
+from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, shown
 from reminders.publish.folder import Left, publish
-from reminders.publish.links import city_feed_url, meeting_ics_url
+from reminders.publish.links import city_feed_url, feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
-from reminders.publish.pieces import Pieces, pieces_file
+from reminders.publish.pieces import Memo, Pieces, pieces_file
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.store.attendance import tallies
 from reminders.store.base import Database, holder, stamp
@@ -81,7 +81,10 @@ def site_files(
     ``pieces`` kept it from an earlier build.
     """
     pieces = pieces or Pieces()
-    files = {"meetings.ics": series_feed(series, revisions, options, pieces)}
+    feed = partial(_feed, pieces, series, revisions, options)
+    files = {
+        "meetings.ics": feed(series.meetings, name=series.name, source=feed_url(options.base_url))
+    }
     common = (options, series.heading())  # what else a meeting's own file is made of
     for meeting in series:
         files[f"meetings/{meeting.id}.ics"] = pieces.files.get(
@@ -89,15 +92,14 @@ def site_files(
             (meeting, revisions[meeting.id], common),
             partial(meeting_calendar, series, meeting, revisions, options, pieces),
         )
-    for city in series.cities:
-        files[f"cities/{slug(city)}.ics"] = calendar_bytes(
-            series,
-            [m for m in series if m.city == city],
-            revisions,
-            options,
+    cities: dict[str, list[Meeting]] = {}
+    for meeting in series:
+        cities.setdefault(meeting.city, []).append(meeting)
+    for city, held in cities.items():
+        files[f"cities/{slug(city)}.ics"] = feed(
+            held,
             name=f"{series.name} – {city}",
             source=city_feed_url(options.base_url, slug(city)),
-            pieces=pieces,
         )
     switch = language_switch(
         list(envs), lambda tag: "index.html" if tag == "en" else f"index.{tag}.html"
@@ -110,22 +112,44 @@ def site_files(
             )
             files[page] = html.encode("utf-8")
             if tag != "en":
-                translate = env.globals["translate"]
-                files[f"meetings.{tag}.ics"] = calendar_bytes(
-                    series,
-                    series,
-                    revisions,
-                    options,
+                files[f"meetings.{tag}.ics"] = feed(
+                    series.meetings,
                     name=series.name,
                     source=f"{options.base_url}meetings.{tag}.ics",
                     language=tag,
-                    gettext=translate,  # type: ignore[arg-type]
-                    pieces=pieces,
+                    gettext=env.globals["translate"],  # type: ignore[arg-type]
                 )
         files["style.css"] = envs["en"].get_template("style.css").render().encode("utf-8")
     except TemplateError as error:
         raise ReminderError(f"templates/web: {error}") from None
     return files
+
+
+def _feed(
+    pieces: Pieces,
+    series: Series,
+    revisions: Mapping[str, Revision],
+    options: FeedOptions,
+    held: Sequence[Meeting],
+    *,
+    name: str,
+    source: str,
+    language: str = "en",
+    gettext: Callable[[str], str] = str,
+) -> bytes:
+    """A feed of the ``held`` meetings, made again only if anything it is made of changed.
+
+    Its meetings and their revisions are compared by identity first, so a feed an
+    edit left alone (another city's, or every feed when only counts changed)
+    costs a comparison of its items.
+    """
+    made = partial(calendar_bytes, series, held, revisions, options, name=name, source=source)
+    basis = (tuple(held), tuple(revisions[m.id] for m in held), options, series.heading())
+    return pieces.files.get(
+        ("feed", source),
+        (*basis, name, language, gettext),
+        partial(made, language=language, gettext=gettext, pieces=pieces),
+    )
 
 
 def page_environments(
@@ -153,19 +177,34 @@ def meeting_calendar(
 
 
 def current_revisions(
-    db: Database, series: Series, options: FeedOptions, now: datetime, save: bool = True
+    db: Database,
+    series: Series,
+    options: FeedOptions,
+    now: datetime,
+    save: bool = True,
+    memo: Memo[str] | None = None,
 ) -> tuple[dict[str, Revision], list[str]]:
     """Bring the stored revisions up to date with the series; return them and the revised ids.
 
-    With ``save=False`` (for reports) nothing is stored.
+    With ``save=False`` (for reports) nothing is stored. ``memo`` remembers
+    the meetings' fingerprints from one build to the next.
     """
     previous = load_revisions(db)
-    prints = {m.id: fingerprint(shown(m, options)) for m in series}
+    if memo is None:
+        prints = {m.id: _fingerprint(m, options) for m in series}
+    else:
+        prints = {
+            m.id: memo.get(m.id, (m, options), partial(_fingerprint, m, options)) for m in series
+        }
     revisions = revise(prints, previous, now)
     revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
     if save:
         save_revisions(db, (revisions[key] for key in revised))
     return revisions, revised
+
+
+def _fingerprint(meeting: Meeting, options: FeedOptions) -> str:
+    return fingerprint(shown(meeting, options))
 
 
 def _real_time() -> datetime:
@@ -221,7 +260,7 @@ def build(
     with _building(db, clock):
         # Revisions are stored before files are written: a crash in between rewrites the
         # same bytes next time, never a lower SEQUENCE.
-        revisions, revised = current_revisions(db, series, options, now)
+        revisions, revised = current_revisions(db, series, options, now, memo=pieces.prints)
         files = site_files(series, revisions, options, envs, now, crowd, pieces)
         written, removed = publish(files, folder, left)
         serialized = pieces.made
