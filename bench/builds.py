@@ -154,6 +154,10 @@ def daemon_rows(folder: Path, count: int = 10_000) -> list[tuple[str, ...]]:
     start = time.perf_counter()
     daemon.tick(quiet)
     first = time.perf_counter() - start
+    # A daemon's ticks are a minute apart: its record of the files it wrote is trusted
+    # once two seconds have passed since they changed (publish/folder.py), so the first
+    # edit's tick reads the cold build's files back once and the later ones do not.
+    time.sleep(2.5)
     edits = []
     for moved in (count // 2, count // 3, count // 4):
         _series(home, count, moved=moved)
@@ -167,6 +171,7 @@ def daemon_rows(folder: Path, count: int = 10_000) -> list[tuple[str, ...]]:
             f"{edit * 1000:,.0f} ms",
             "",
             "",
-            f"{edit / first:.0%} of its first tick ({first * 1000:,.0f} ms)",
+            f"{edit / first:.0%} of its first tick ({first * 1000:,.0f} ms);"
+            f" ticks {', '.join(f'{t * 1000:,.0f}' for t in edits)} ms",
         )
     ]
