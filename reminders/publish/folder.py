@@ -79,11 +79,22 @@ class Left:
         self._next[name] = noted
         return True
 
-    def note(self, name: str, path: str, data: bytes) -> None:
-        """Note that the file at ``path`` holds ``data`` now."""
-        info, now = os.stat(path), time.time_ns()
-        trusted = max(info.st_mtime_ns, info.st_ctime_ns) < now - self.racy_ns
+    def compare(self, name: str, path: str, data: bytes) -> bool:
+        """Read the file back and tell whether it holds ``data``; if so, note it.
+
+        ``stat`` is asked before the read, so a change made while reading shows
+        next time. A file this build writes is not noted: it is compared next
+        time, as its note would be too recent to trust anyway.
+        """
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False
+        if not _holds(path, data):
+            return False
+        trusted = max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns
         self._next[name] = (data, _signature(info), trusted)
+        return True
 
     def end(self) -> None:
         """End a build: only the files it noted are known."""
@@ -134,13 +145,15 @@ def _update(
             new.setdefault(head, {})[rest] = data
             continue
         path = os.path.join(folder, name)
-        if left is not None and left.holds(name, path, data):
+        if left is None:
+            same = _holds(path, data)
+        elif left.holds(name, path, data):
             continue
-        if not _holds(path, data):
+        else:
+            same = left.compare(name, path, data)
+        if not same:
             write_atomically(Path(path), data, MODE, durable=False)  # rebuilt if lost
             written.append(name)
-        if left is not None:
-            left.note(name, path, data)
     for head, inside in new.items():
         _fill_aside(os.path.join(folder, head), inside)
         written.extend(f"{head}/{rest}" for rest in inside)

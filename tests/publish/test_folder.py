@@ -115,7 +115,7 @@ def test_a_record_is_trusted_only_when_taken_well_after_the_file_changed(tmp_pat
     time.sleep(0.05)
     settled, fresh = Left(racy_ns=0), Left()  # the file changed 50 ms ago: racy by default
     for left in (settled, fresh):
-        left.note("a.ics", path, b"A")
+        assert left.compare("a.ics", path, b"A")
         left.end()
     assert settled.holds("a.ics", path, b"A")
     assert not settled.holds("a.ics", path, b"B")  # other bytes than those noted
