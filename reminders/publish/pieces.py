@@ -127,7 +127,7 @@ class Pieces:
     def __init__(self, kept: dict[str, bytes] | None = None) -> None:
         self.kept = kept or {}
         self.used: dict[str, bytes] = {}
-        self.events: Memo[tuple[str, Callable[[], bytes]]] = Memo()
+        self.events: Memo[str] = Memo()
         self.files: Memo[bytes] = Memo()
         self.articles: Memo[tuple[str, Markup]] = Memo()
         self.prints: Memo[str] = Memo()
@@ -145,10 +145,22 @@ class Pieces:
         to work out as the rest: it is worked out again only when ``basis`` (what
         the key is made of) changed, not for each file that holds the meeting.
         """
-        key, make = self.events.get(name, basis, describe)
-        if key not in self.used and key not in self.kept:
+        makers: list[Callable[[], bytes]] = []
+
+        def key() -> str:
+            found, make = describe()
+            makers.append(make)
+            return found
+
+        # Only the key is remembered: a maker holds the series it was made for, and
+        # keeping it would keep every reading's series alive for as long as the event.
+        known = self.events.get(name, basis, key)
+        piece = self.used.get(known) or self.kept.get(known)
+        if piece is None:
             self.made += 1
-        return self.get(key, make)
+            piece = (makers[0] if makers else describe()[1])()
+        self.used[known] = piece
+        return piece
 
     def get(self, key: str, make: Callable[[], bytes]) -> bytes:
         """The piece under ``key``, made by ``make`` only if no build made it before."""

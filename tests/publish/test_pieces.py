@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 from contextlib import closing
@@ -18,6 +19,7 @@ from icalendar import Calendar, Event, vUri
 import reminders
 from reminders.cli import work
 from reminders.daemon import Daemon
+from reminders.inputs.meetings import Series
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.text import one_line
 from reminders.publish.contentlines import serialized
@@ -310,6 +312,18 @@ def test_a_daemon_s_rebuild_after_an_edit_is_what_a_cold_build_makes(
     daemon.tick(NOW)
     build(workspace, workspace / "cold")  # with the revisions the daemon stored
     assert folder_bytes(workspace / "public") == folder_bytes(workspace / "cold")
+
+
+def test_a_daemon_keeps_no_earlier_reading_alive_however_often_the_file_is_edited(
+    workspace: Path,
+) -> None:
+    daemon = Daemon(load_settings(workspace / "reminders.toml", workspace))
+    daemon.tick(NOW)
+    for city in ("Worcester", "Framingham", "Lawrence", "Waltham"):
+        edit_meetings(workspace, f'city = "{city}"\n', f'city = "{city}"\nnotes = "Edited"\n')
+        daemon.tick(NOW)
+    gc.collect()
+    assert sum(isinstance(thing, Series) for thing in gc.get_objects()) == 1
 
 
 def test_the_memo_gives_a_value_again_only_for_an_equal_basis() -> None:
