@@ -73,6 +73,20 @@ def test_a_reading_a_table_at_a_time_gives_what_the_whole_file_gives(
             assert outcome(path, tables) == whole(path)
 
 
+# Parts a reading a table at a time takes as they are (the others make it parse the whole).
+PLAIN = (PARTS[0], PARTS[3], PARTS[4], PARTS[5])
+
+
+@given(parts=st.lists(st.sampled_from(PLAIN), min_size=1, max_size=6), crlf=st.booleans())
+def test_a_file_of_plain_tables_is_read_a_table_at_a_time(parts: list[str], crlf: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "meetings.toml"
+        path.write_text(text_of(HEADS[0], parts, crlf), encoding="utf-8", newline="")
+        tables: dict[str, dict[str, Any]] = {}
+        assert outcome(path, tables) == whole(path)
+        assert len(tables) == len(parts)  # each part kept: the whole text was not parsed
+
+
 def test_an_unchanged_table_is_not_parsed_again(tmp_path: Path) -> None:
     path = tmp_path / "meetings.toml"
     path.write_text('[calendar]\nname = "M"\n[[meeting]]\nid = "a"\n[[meeting]]\nid = "b"\n')
