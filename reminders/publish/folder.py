@@ -137,14 +137,14 @@ def _update(
     written = []
     new: dict[str, dict[str, bytes]] = {}  # a subfolder not there yet: its files
     there: dict[str, bool] = {}
-    for name, data in sorted(files.items()):
+    for name, data in files.items():
         head, slash, rest = name.partition("/")
         if slash and head not in there:
             there[head] = os.path.lexists(os.path.join(folder, head))
         if slash and not there[head]:
             new.setdefault(head, {})[rest] = data
             continue
-        path = os.path.join(folder, name)
+        path = f"{folder}/{name}"  # os.path.join's checks cost more than a stat here
         if left is None:
             same = _holds(path, data)
         elif left.holds(name, path, data):
