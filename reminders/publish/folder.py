@@ -63,13 +63,13 @@ class Left:
 
     def __init__(self, racy_ns: int = RACY_NS) -> None:
         self.racy_ns = racy_ns
-        self._noted: dict[str, tuple[bytes, tuple[int, int, int, int], bool]] = {}
-        self._next: dict[str, tuple[bytes, tuple[int, int, int, int], bool]] = {}
+        self._noted: dict[str, tuple[bytes, tuple[int, int, int, int]]] = {}
+        self._next: dict[str, tuple[bytes, tuple[int, int, int, int]]] = {}
 
     def holds(self, name: str, path: str, data: bytes) -> bool:
         """Tell whether the file is known, without reading it, to hold ``data``."""
         noted = self._noted.get(name)
-        if noted is None or not noted[2] or (noted[0] is not data and noted[0] != data):
+        if noted is None or (noted[0] is not data and noted[0] != data):
             return False
         try:
             if _signature(os.stat(path)) != noted[1]:
@@ -80,7 +80,7 @@ class Left:
         return True
 
     def compare(self, name: str, path: str, data: bytes) -> bool:
-        """Read the file back and tell whether it holds ``data``; if so, note it.
+        """Read the file back and tell whether it holds ``data``; if so, note it if trusted.
 
         ``stat`` is asked before the read, so a change made while reading shows
         next time. A file this build writes is not noted: it is compared next
@@ -92,8 +92,8 @@ class Left:
             return False
         if not _holds(path, data):
             return False
-        trusted = max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns
-        self._next[name] = (data, _signature(info), trusted)
+        if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns:
+            self._next[name] = (data, _signature(info))
         return True
 
     def end(self) -> None:
