@@ -143,13 +143,22 @@ def _feed(
     edit left alone (another city's, or every feed when only counts changed)
     costs a comparison of its items.
     """
-    made = partial(calendar_bytes, series, held, revisions, options, name=name, source=source)
-    basis = (tuple(held), tuple(revisions[m.id] for m in held), options, series.heading())
-    return pieces.files.get(
-        ("feed", source),
-        (*basis, name, language, gettext),
-        partial(made, language=language, gettext=gettext, pieces=pieces),
+    chosen = tuple(held)
+    revised = tuple(revisions[m.id] for m in chosen)
+    basis = (chosen, revised, options, series.heading(), name, language, gettext)
+    make = partial(
+        calendar_bytes,
+        series,
+        chosen,
+        revisions,
+        options,
+        name=name,
+        source=source,
+        language=language,
+        gettext=gettext,
+        pieces=pieces,
     )
+    return pieces.files.get(("feed", source), basis, make)
 
 
 def page_environments(
