@@ -19,7 +19,8 @@ __all__ = ["known_venues", "load_watches", "save_watches", "told", "told_states"
 
 
 # A daemon reads every meeting's watch twice a tick it rebuilds in, and once each
-# other tick; the stored text of a snapshot rarely changes, so each is decoded once.
+# other tick, and most people were told the same snapshot of a meeting; the stored
+# text of a snapshot rarely changes, so each is decoded once.
 @lru_cache(maxsize=1 << 15)
 def _snapshot(text: str) -> Snapshot:
     return Snapshot.loads(text)
@@ -40,7 +41,7 @@ def told(db: Database, meeting_ids: Iterable[str]) -> dict[str, dict[str, Snapsh
         rows = db.execute(
             "SELECT recipient, snapshot FROM told WHERE meeting_id = ?", (meeting_id,)
         )
-        found[meeting_id] = {recipient: Snapshot.loads(text) for recipient, text in rows}
+        found[meeting_id] = {recipient: _snapshot(text) for recipient, text in rows}
     return found
 
 
