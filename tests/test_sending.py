@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from reminders.cli import work
+from reminders.mail.handover import Envelope, at_once, none_next
+from reminders.mail.transports import open_transport
+from reminders.sending import load_inputs, prepare, send_due
 from reminders.settings import load_settings
+from reminders.store import open_state
 from tests.conftest import NEW_YORK, edit_meetings, run_cli, set_setting
 from tests.support.mailsink import SinkServer
-from tests.support.runs import send_at
+from tests.support.runs import send_at, settings_of
 
 WANT_WORCESTER = {
     "maria.example@example.org",
@@ -260,6 +266,52 @@ def test_a_sender_gives_back_what_it_cannot_send_before_its_lease_ends(
     assert report.sent == 4
     assert recipients(smtp) == sorted(WANT_WORCESTER)
     assert "lease nearly over; giving back 1 claims" in caplog.text
+
+
+def test_each_message_s_end_carries_the_next_envelope_across_claim_batches(
+    mail_workspace: Path, smtp: SinkServer
+) -> None:
+    """Where the server pipelines, one round trip a message: a batch's last included."""
+    set_setting(mail_workspace, "[queue]\nbatch = 2")  # four messages: two batches
+    settings = settings_of(mail_workspace)
+    inputs = load_inputs(settings)
+    moment = datetime(2011, 2, 23, 9, 5, tzinfo=NEW_YORK)
+    outbox = open_transport(settings.mail.transport, settings.root, timeout=5)
+    told: list[tuple[str, str | None]] = []
+
+    class Watching:
+        """The SMTP transport, noting which envelope each message's end carried."""
+
+        def send(
+            self,
+            sender: str,
+            recipient: str,
+            message: bytes,
+            ready: Callable[[], None] = at_once,
+            following: Callable[[], Envelope | None] = none_next,
+        ) -> None:
+            def asked() -> Envelope | None:
+                # The next message is made on the composer thread: give it a moment.
+                waited = 0
+                while (after := following()) is None and len(told) < 3 and waited < 500:
+                    time.sleep(0.01)
+                    waited += 1
+                told.append((recipient, after and after.recipient))
+                return after
+
+            outbox.send(sender, recipient, message, ready, asked)
+
+        def close(self) -> None:
+            outbox.close()
+
+    with open_state(settings.state) as db:
+        revisions = prepare(db, settings, inputs.series, moment)
+        report = send_due(db, settings, inputs, revisions, moment, transport=Watching())
+    assert report.sent == 4
+    assert {recipient for recipient, _ in told} == WANT_WORCESTER
+    went = [recipient for recipient, _ in told]
+    assert told == list(zip(went, [*went[1:], None], strict=True))
+    assert sorted(recipients(smtp)) == sorted(WANT_WORCESTER)
 
 
 def test_status_shows_each_senders_claims_and_expired_leases(workspace: Path) -> None:

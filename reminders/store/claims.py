@@ -1,11 +1,12 @@
 """A sender's claims on the shared work queue: a batch at a time, never sent past the lease.
 
 The ledger holds the queue (see :mod:`reminders.store.ledger`); this is the sender's
-side of it. :class:`Claims` claims a batch, hands the deliveries this sender's
-own plan holds to the send loop one at a time, withdraws those it does not,
-and gives back what it cannot start with at least one SMTP timeout left on
-its lease. :func:`alive` lets a SQLite sender release the claims of a
-process that died on this host, instead of waiting out its lease.
+side of it. :class:`Claims` claims a batch (the next one just before this one
+runs out), hands the deliveries this sender's own plan holds to the send loop
+one at a time, withdraws those it does not, and gives back what it cannot
+start with at least one SMTP timeout left on its lease. :func:`alive` lets a
+SQLite sender release the claims of a process that died on this host, instead
+of waiting out its lease.
 """
 
 from __future__ import annotations
@@ -66,44 +67,66 @@ class Claims:
         self.holder = holder()
         self.batch, self.lease, self.margin = batch, lease, margin
         self.planned = {queue.key(d): d for d in planned}
-        self.held: list[queue.Key] = []
+        # Each claim held, with the moment its batch must stop starting sends.
+        self.held: list[tuple[queue.Key, datetime]] = []
+        self.drained = False  # the last claim found nothing: look again only when idle
         self.stopped = False
 
     def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
         """Yield claimed deliveries in turn until the queue holds none for this sender."""
-        while True:
-            self.settle()
-            at = self.clock()
-            keys = queue.claim(self.db, self.holder, at, at + self.lease, self.batch)
-            if not keys:
+        while self.held or self._claim():
+            if not self.held:
+                continue  # the whole batch was withdrawn: claim again
+            if stop():
+                self.stopped = True
                 return
-            stale = [key for key in keys if key not in self.planned]
-            if stale:
-                # Not due by this sender's reading of the data: it may be the newer reading.
-                queue.withdraw(self.db, self.holder, stale)
-            self.held = [key for key in keys if key in self.planned]
-            deadline = at + self.lease - self.margin
-            while self.held:
-                if stop():
-                    self.stopped = True
-                    return
-                if self.clock() >= deadline:
-                    log.warning("lease nearly over; giving back %d claims", len(self.held))
-                    break
-                # Still held while it is sent: if sending raises, close() gives it back.
-                yield self.planned[self.held[0]]
-                self.held.pop(0)
-            self._give_back()
+            key, deadline = self.held[0]
+            if self.clock() >= deadline:
+                late = [claim for claim in self.held if claim[1] <= deadline]
+                log.warning("lease nearly over; giving back %d claims", len(late))
+                self._give_back(late)
+                continue
+            # Still held while it is sent: if sending raises, close() gives it back.
+            yield self.planned[key]
+            self.held.pop(0)
 
     def upcoming(self, count: int = 1) -> list[Delivery]:
-        """The deliveries :meth:`take` will likely yield after the current one, in turn."""
-        return [self.planned[key] for key in self.held[1 : 1 + count]]
+        """The deliveries :meth:`take` will likely yield after the current one, in turn.
 
-    def _give_back(self) -> None:
+        When fewer than ``count`` are left of what is held, the next batch is
+        claimed now rather than when this one runs out: its first deliveries are
+        then made while this one's last go, and the end of a batch costs the
+        server no wait. A delivery is offered only once it is claimed.
+        """
+        if len(self.held) <= count and not self.drained:
+            self._claim()
+        return [self.planned[key] for key, _ in self.held[1 : 1 + count]]
+
+    def _claim(self) -> bool:
+        """Claim a batch behind what is held; tell whether the queue gave any."""
+        # What went is put on record first: a lapsed claim of a message that went
+        # must not be taken again.
         self.settle()
-        if self.held:
-            queue.release(self.db, self.holder, self.held)
-            self.held = []
+        at = self.clock()
+        keys = queue.claim(self.db, self.holder, at, at + self.lease, self.batch)
+        self.drained = not keys
+        stale = [key for key in keys if key not in self.planned]
+        if stale:
+            # Not due by this sender's reading of the data: it may be the newer reading.
+            queue.withdraw(self.db, self.holder, stale)
+        deadline = at + self.lease - self.margin
+        self.held += [(key, deadline) for key in keys if key in self.planned]
+        return bool(keys)
+
+    def _give_back(self, claims: list[tuple[queue.Key, datetime]] | None = None) -> None:
+        """Release ``claims`` (by default all that are held) unsent, once what went is on record."""
+        self.settle()
+        if claims is None:
+            claims, self.held = self.held, []
+        else:
+            self.held = [claim for claim in self.held if claim not in claims]
+        if claims:
+            queue.release(self.db, self.holder, [key for key, _ in claims])
 
     def close(self) -> None:
         """Give back whatever is still claimed and unsent."""
