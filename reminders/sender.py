@@ -8,10 +8,12 @@ recorded in its own transaction before the next message goes, so a crash
 repeats at most the message in flight.
 
 Making a message is pure work, and handing one over is mostly waiting for the
-server: while one message is with the server, a single composer thread makes
-the next two the claims say are coming. All making happens on that thread (the
-batch's caches are never shared between threads); the database and the
-transport stay on the caller's.
+server: a single composer thread makes the next two the claims say are coming.
+It is given them once the message before is on its way (its end written, or
+the whole handed over), so that it works while the server reads, not while
+this thread records the message before, which the next one's end must wait
+for. All making happens on that thread (the batch's caches are never shared
+between threads); the database and the transport stay on the caller's.
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ class Sender:
         self.meetings = {meeting.id: meeting for meeting in series}
         self.bounce = batch.bounce
         self.composer = ThreadPoolExecutor(1, thread_name_prefix="composer")
-        self.ahead: dict[queue.Key, Future[_Made]] = {}  # the next ones, in turn, made
+        self.ahead: dict[queue.Key, Future[_Made]] = {}  # the next ones, made or being made
+        self.coming: list[Delivery] = []  # the next ones, to make once this one is on its way
+        self.next: queue.Key | None = None  # the one expected next
         self.pending: Callable[[], None] | None = None
 
     def close(self) -> None:
@@ -96,7 +100,7 @@ class Sender:
             self.settle()
         finally:
             self.composer.shutdown(wait=True, cancel_futures=True)
-            self.ahead = {}
+            self.ahead, self.coming = {}, []
 
     def _make(self, delivery: Delivery) -> _Made:
         """The delivery's hand-over, with its message made (on the composer thread)."""
@@ -107,16 +111,26 @@ class Sender:
         return self._text(meeting, delivery, person)
 
     def _made(self, delivery: Delivery, upcoming: Sequence[Delivery]) -> _Made:
-        guessed, self.ahead = self.ahead, {}
+        """The delivery, made; those ``upcoming`` are kept, or made once it is on its way."""
+        guessed, self.ahead, self.coming = self.ahead, {}, []
         made = guessed.pop(queue.key(delivery), None) or self.composer.submit(self._make, delivery)
-        for coming in upcoming:
-            if coming.recipient in self.people:
-                key = queue.key(coming)
-                kept = guessed.pop(key, None)
-                self.ahead[key] = kept or self.composer.submit(self._make, coming)
+        expected = [coming for coming in upcoming if coming.recipient in self.people]
+        self.next = queue.key(expected[0]) if expected else None
+        for coming in expected:
+            kept = guessed.pop(queue.key(coming), None)
+            if kept is None:
+                self.coming.append(coming)
+            else:
+                self.ahead[queue.key(coming)] = kept
         for dropped in guessed.values():  # guesses that did not come true
             dropped.cancel()
         return made.result()
+
+    def _make_coming(self) -> None:
+        """Give the composer the deliveries expected next that it has not been given."""
+        coming, self.coming = self.coming, []
+        for delivery in coming:
+            self.ahead[queue.key(delivery)] = self.composer.submit(self._make, delivery)
 
     def _email(self, meeting: Meeting, delivery: Delivery, person: Subscriber) -> _Made:
         data, message_id = self.batch.message(meeting, delivery.kind, person, delivery.previous)
@@ -132,8 +146,9 @@ class Sender:
         return _Made(hand_over, envelope)
 
     def _following(self) -> Envelope | None:
-        """The envelope of the next message made ahead, if it is made by now."""
-        made = next(iter(self.ahead.values()), None)
+        """The envelope of the next message, if it is made by now (asked as this one's end goes)."""
+        self._make_coming()
+        made = self.ahead.get(self.next) if self.next is not None else None
         if made is None or not made.done() or made.cancelled():
             return None
         return None if made.exception() is not None else made.result().envelope
@@ -153,9 +168,10 @@ class Sender:
     def deliver(self, delivery: Delivery, holder: str, upcoming: Sequence[Delivery] = ()) -> str:
         """Send one delivery and record it; return "sent", "failed" or "retry".
 
-        ``upcoming`` are the deliveries likely to come next, in turn: they are made
-        while this one is sent, so that the next is made by the time this one's end
-        goes, and its envelope can go with it (a whole message's time ahead).
+        ``upcoming`` are the deliveries likely to come next, in turn. Those not
+        made yet are made while this one's end is with the server, so that each
+        is made a whole message ahead and its envelope can go with the end of
+        the one before.
         """
         person = self.people[delivery.recipient]
         meeting = self.meetings[delivery.meeting_id]
@@ -186,6 +202,7 @@ class Sender:
                 )
                 return "failed"
         finally:
+            self._make_coming()  # if the transport did not ask for what follows
             self.settle()  # whatever happened, the message before this one is on record
         self.pending = lambda: self._record(delivery, meeting, message_id, holder, who)
         log.info("%s %s sent to %s", meeting.id, delivery.kind, who)
