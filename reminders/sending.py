@@ -245,35 +245,36 @@ def send_due(
         clock=clock or (lambda: now),
         settle=sender.settle,
     )
-    try:
-        broken: set[str] = set()  # meetings whose messages cannot be made this run
-        for delivery in claims.take(stop):
-            if delivery.meeting_id in broken:
-                continue  # its claim lapses with the lease; the next run tries again
-            try:
-                outcome = sender.deliver(delivery, claims.holder, claims.upcoming(AHEAD))
-                report.count(delivery, outcome)
-            except (TransportError, StateError):
-                raise
-            except Exception:  # one meeting's surprise must not stop the others' reminders
-                broken.add(delivery.meeting_id)
-                log.exception(
-                    "%s: its messages cannot be made (%s); the other meetings go on",
-                    delivery.meeting_id,
-                    delivery.kind,
-                )
-            if progress:
-                progress(report.sent + report.failed + report.retry, len(work.deliveries))
-        if claims.stopped:
-            report.stopped = "asked to stop"
-    except (TransportError, StateError) as error:
-        report.stopped, report.error = str(error), error
-        log.error("sending stopped: %s; what is due stays due", error)
-    finally:
-        sender.close()
-        claims.close()
-        if transport is None:
-            outbox.close()
+    with db.many_writes():  # a commit a message: no checkpoint inside one
+        try:
+            broken: set[str] = set()  # meetings whose messages cannot be made this run
+            for delivery in claims.take(stop):
+                if delivery.meeting_id in broken:
+                    continue  # its claim lapses with the lease; the next run tries again
+                try:
+                    outcome = sender.deliver(delivery, claims.holder, claims.upcoming(AHEAD))
+                    report.count(delivery, outcome)
+                except (TransportError, StateError):
+                    raise
+                except Exception:  # one meeting's surprise must not stop the others' reminders
+                    broken.add(delivery.meeting_id)
+                    log.exception(
+                        "%s: its messages cannot be made (%s); the other meetings go on",
+                        delivery.meeting_id,
+                        delivery.kind,
+                    )
+                if progress:
+                    progress(report.sent + report.failed + report.retry, len(work.deliveries))
+            if claims.stopped:
+                report.stopped = "asked to stop"
+        except (TransportError, StateError) as error:
+            report.stopped, report.error = str(error), error
+            log.error("sending stopped: %s; what is due stays due", error)
+        finally:
+            sender.close()
+            claims.close()
+            if transport is None:
+                outbox.close()
     return report
 
 

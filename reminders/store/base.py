@@ -69,6 +69,14 @@ class Database(Protocol):
         """Run a block as one write transaction: all of it is committed, or none."""
         ...
 
+    def many_writes(self) -> AbstractContextManager[None]:
+        """Run a block of many small transactions (a send run) at their own pace.
+
+        Housekeeping the database would do inside some of their commits (SQLite
+        folding its log back into the file) is done beside them instead.
+        """
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...

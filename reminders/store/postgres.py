@@ -12,7 +12,7 @@ take different rows. Migrations run under an advisory lock taken before the
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Self
 
@@ -131,6 +131,10 @@ class ServerState:
                 yield
         except psycopg.Error as error:
             raise StateError(f"{self.name}: write failed: {_first_line(error)}") from None
+
+    def many_writes(self) -> AbstractContextManager[None]:
+        """Nothing to move aside: the server writes its log back on its own."""
+        return nullcontext()
 
     def close(self) -> None:
         self.connection.close()

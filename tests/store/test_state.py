@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -148,6 +149,36 @@ def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
         fails_halfway()
     assert statuses(db) == {}
     assert ledger.suppressed(db) == set()
+
+
+def test_in_a_block_of_many_writes_each_commit_is_seen_at_once(
+    db: Database, second: Database
+) -> None:
+    work = queued(db, 3)
+    with db.many_writes():
+        for n, item in enumerate(work, start=1):
+            ledger.record_sent(db, item, f"<m{n}@example.org>", NOW, SNAPSHOT)
+            assert list(statuses(second).values()).count("sent") == n
+
+
+def test_during_many_writes_the_log_is_folded_back_into_the_file_beside_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    with open_state(path) as db:
+        work = queued(db, 400)  # in the log only: fewer pages than SQLite checkpoints at
+        before = path.stat().st_size
+        with db.many_writes():
+            for n, item in enumerate(work):
+                ledger.record_sent(db, item, f"<m{n}@example.org>", NOW, SNAPSHOT)
+            waited = 0
+            while path.stat().st_size == before and waited < 250:
+                time.sleep(0.02)
+                waited += 1
+            during = path.stat().st_size
+        again = db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    assert during > before  # folded back while the block still ran
+    assert again == 1000  # SQLite's own checkpoints again after it
 
 
 def test_queueing_twice_is_harmless_and_never_reopens_a_sent_delivery(db: Database) -> None:
