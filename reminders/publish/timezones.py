@@ -72,14 +72,26 @@ def _state(zone: ZoneInfo, at: datetime) -> tuple[timedelta, str, bool]:
     return local.utcoffset() or timedelta(), local.tzname() or "", bool(local.dst())
 
 
-@functools.lru_cache(maxsize=64)
 def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> tuple[Transition, ...]:
-    """Every offset change of ``zone`` between two UTC instants, found to the second.
+    """Every offset change of ``zone`` after the UTC instant ``start``, up to ``end``.
 
-    Cached: a build writes the same zone into every per-meeting and per-city file.
+    Found a year at a time, each year once: a build writes the zone over the
+    years of each meeting's own file and of every feed, which overlap.
     """
+    return tuple(
+        change
+        for year in range(start.year, end.year + 1)
+        for change in _changes_in(zone, year)
+        if start < change.at <= end
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _changes_in(zone: ZoneInfo, year: int) -> tuple[Transition, ...]:
+    """The offset changes of ``zone`` in one UTC year, each found to the second."""
     found: list[Transition] = []
-    at, state = start, _state(zone, start)
+    at, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    state = _state(zone, at)
     while at < end:
         following = at + _STEP
         next_state = _state(zone, following)

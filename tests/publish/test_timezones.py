@@ -59,3 +59,16 @@ def test_zone_that_dropped_dst_gets_an_until_on_its_old_rule() -> None:
     ical = vtimezone(ZoneInfo("America/Sao_Paulo"), date(2016, 1, 1), date(2020, 1, 1))
     text = ical.to_ical().decode()
     assert "UNTIL=" in text
+
+
+@pytest.mark.parametrize("key", ["America/New_York", "Australia/Sydney", "Europe/Moscow"])
+def test_changes_over_a_span_are_those_of_its_parts_each_once(key: str) -> None:
+    zone = ZoneInfo(key)
+    start, end = datetime(2009, 6, 1, tzinfo=UTC), datetime(2016, 2, 1, tzinfo=UTC)
+    whole = transitions(zone, start, end)
+    # Cut at new year, inside a year and exactly at a change: none is lost or repeated.
+    cuts = sorted(
+        [start, datetime(2011, 1, 1, tzinfo=UTC), whole[1].at, datetime(2014, 8, 9, tzinfo=UTC)]
+    )
+    parts = [transitions(zone, a, b) for a, b in zip(cuts, [*cuts[1:], end], strict=True)]
+    assert [change for part in parts for change in part] == list(whole)
