@@ -69,7 +69,7 @@ class Claims:
         self.planned = {queue.key(d): d for d in planned}
         # Each claim held, with the moment its batch must stop starting sends.
         self.held: list[tuple[queue.Key, datetime]] = []
-        self.drained = False  # the last claim found nothing: look again only when idle
+        self.drained = False  # the last claim found nothing: only take() asks again
         self.stopped = False
 
     def take(self, stop: Callable[[], bool]) -> Iterator[Delivery]:
@@ -93,8 +93,8 @@ class Claims:
     def upcoming(self, count: int = 1) -> list[Delivery]:
         """The deliveries :meth:`take` will likely yield after the current one, in turn.
 
-        When fewer than ``count`` are left of what is held, the next batch is
-        claimed now rather than when this one runs out: its first deliveries are
+        When fewer than ``count`` are held after the current one, the next batch
+        is claimed now rather than when this one runs out: its first deliveries are
         then made while this one's last go, and the end of a batch costs the
         server no wait. A delivery is offered only once it is claimed.
         """
