@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 # How often the checkpoint thread folds the log back: a tenth of a second's commits
 # keep the log to a few hundred pages.
 CHECKPOINT_EVERY = 0.1
-AUTOCHECKPOINT = 1000  # pages: SQLite's default, for every other use of the file
 
 
 class FileState:
@@ -149,6 +148,7 @@ class FileState:
     @contextmanager
     def many_writes(self) -> Iterator[None]:
         """Run the block with checkpoints on a thread beside it, not in its commits."""
+        pages = int(self.connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
         try:
             # Opened here and never created: a file deleted meanwhile is not made anew.
             own = sqlite3.connect(
@@ -171,7 +171,7 @@ class FileState:
         finally:
             done.set()
             checkpoints.join()
-            self.connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT}")
+            self.connection.execute(f"PRAGMA wal_autocheckpoint = {pages}")
 
     def _checkpoint_until(self, own: sqlite3.Connection, done: threading.Event) -> None:
         with closing(own):
