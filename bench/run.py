@@ -40,7 +40,8 @@ from reminders.daemon import Daemon  # noqa: E402
 from reminders.inputs.meetings import Meeting, Series  # noqa: E402
 from reminders.kinds import Kind  # noqa: E402
 from reminders.mail.assembly import compose  # noqa: E402
-from reminders.publish.feed import FeedOptions, fingerprint, series_feed, shown  # noqa: E402
+from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, shown  # noqa: E402
+from reminders.publish.links import feed_url  # noqa: E402
 from reminders.publish.site import meeting_calendar  # noqa: E402
 from reminders.revisions import revise  # noqa: E402
 from reminders.sending import identity, load_inputs  # noqa: E402
@@ -138,7 +139,8 @@ def bare_feed(series: Series) -> bytes:
 def our_feed(series: Series) -> bytes:
     """The project's feed, revisions included (as a build does)."""
     revisions = revise({m.id: fingerprint(shown(m, OPTIONS)) for m in series}, {}, NOW)
-    return series_feed(series, revisions, OPTIONS)
+    url = feed_url(OPTIONS.base_url)
+    return calendar_bytes(series, series.meetings, revisions, OPTIONS, name=series.name, source=url)
 
 
 def feed_rows() -> list[tuple[str, ...]]:

@@ -30,7 +30,7 @@ from reminders.publish.contentlines import (
     text_line,
     uri_line,
 )
-from reminders.publish.links import feed_url, meeting_page_url
+from reminders.publish.links import meeting_page_url
 from reminders.publish.pieces import Pieces, piece_key, zone_bytes
 from reminders.revisions import Revision
 
@@ -40,7 +40,6 @@ __all__ = [
     "Shown",
     "calendar_bytes",
     "fingerprint",
-    "series_feed",
     "shown",
 ]
 
@@ -315,16 +314,3 @@ def _zone_spans(series: Series, meetings: list[Meeting]) -> dict[ZoneInfo, list[
     for meeting in meetings:
         spans.setdefault(meeting.zone, []).extend((meeting.start, meeting.end))
     return spans or {series.timezone: [datetime(2000, 1, 1, tzinfo=series.timezone)]}
-
-
-def series_feed(
-    series: Series,
-    revisions: Mapping[str, Revision],
-    options: FeedOptions,
-    pieces: Pieces | None = None,
-) -> bytes:
-    """The whole series as a subscribable feed."""
-    url = feed_url(options.base_url)
-    return calendar_bytes(
-        series, series, revisions, options, name=series.name, source=url, pieces=pieces
-    )
