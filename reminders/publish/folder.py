@@ -13,7 +13,7 @@ which at ten thousand meetings was most of a cold build's time.
 A process that builds again and again (the daemon) keeps a :class:`Left`:
 what it left in the folder, and what ``stat`` said of each file then. A file
 still holding the bytes the build would write, by that record, is not read
-back to be compared.
+back to be compared; nor is one still holding other bytes than those.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ import secrets
 import shutil
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
+from typing import TypeAlias
 
 from reminders.errors import ReminderError
 from reminders.files import write_atomically
@@ -43,6 +45,9 @@ MODE = 0o644
 # file changed this soon after its times were noted could show the times noted.
 RACY_NS = 2_000_000_000
 
+# A file's bytes, what stat said of it, and whether that was long enough after it changed.
+_Note: TypeAlias = tuple[bytes, tuple[int, int, int, int], bool]
+
 
 class PublishError(ReminderError):
     """A file of the public folder cannot be written."""
@@ -59,23 +64,32 @@ class Left:
     back once more and noted again. A folder on a network file system whose
     server's clock runs behind this one's by more than that is not safe to
     keep a record of: pass ``racy_ns`` to widen the window.
+
+    Any note, however recent, may tell that a file does not hold the bytes
+    the build makes (it was noted holding others, and its ``stat`` is the
+    same): at worst the build then writes the bytes a file already held.
     """
 
     def __init__(self, racy_ns: int = RACY_NS) -> None:
         self.racy_ns = racy_ns
-        self._noted: dict[str, tuple[bytes, tuple[int, int, int, int]]] = {}
-        self._next: dict[str, tuple[bytes, tuple[int, int, int, int]]] = {}
+        self._noted: dict[str, _Note] = {}
+        self._next: dict[str, _Note] = {}
 
-    def holds(self, name: str, path: str, data: bytes) -> bool:
-        """Tell whether the file is known, without reading it, to hold ``data``."""
+    def holds(self, name: str, path: str, data: bytes) -> bool | None:
+        """Tell, without reading it, whether the file holds ``data``; None if unknown."""
         noted = self._noted.get(name)
-        if noted is None or (noted[0] is not data and noted[0] != data):
-            return False
+        if noted is None:
+            return None
+        held, signature, trusted = noted
         try:
-            if _signature(os.stat(path)) != noted[1]:
-                return False
+            if _signature(os.stat(path)) != signature:
+                return None
         except OSError:
+            return None
+        if held is not data and held != data:
             return False
+        if not trusted:
+            return None
         self._next[name] = noted
         return True
 
@@ -83,8 +97,7 @@ class Left:
         """Read the file back and tell whether it holds ``data``; if so, note it if trusted.
 
         ``stat`` is asked before the read, so a change made while reading shows
-        next time. A file this build writes is not noted: it is compared next
-        time, as its note would be too recent to trust anyway.
+        next time.
         """
         try:
             info = os.stat(path)
@@ -92,9 +105,17 @@ class Left:
             return False
         if not _holds(path, data):
             return False
-        if max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns:
-            self._next[name] = (data, _signature(info))
+        self._note(name, data, info)
         return True
+
+    def wrote(self, name: str, path: str, data: bytes) -> None:
+        """Note a file this build wrote: too recent a note to tell that it holds ``data``."""
+        with suppress(OSError):
+            self._note(name, data, os.stat(path))
+
+    def _note(self, name: str, data: bytes, info: os.stat_result) -> None:
+        trusted = max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns
+        self._next[name] = (data, _signature(info), trusted)
 
     def end(self) -> None:
         """End a build: only the files it noted are known."""
@@ -145,15 +166,14 @@ def _update(
             new.setdefault(head, {})[rest] = data
             continue
         path = f"{folder}/{name}"  # os.path.join's checks cost more than a stat here
-        if left is None:
-            same = _holds(path, data)
-        elif left.holds(name, path, data):
-            continue
-        else:
-            same = left.compare(name, path, data)
-        if not same:
+        known = None if left is None else left.holds(name, path, data)
+        if known is None:
+            known = left.compare(name, path, data) if left else _holds(path, data)
+        if not known:
             write_atomically(Path(path), data, MODE, durable=False)  # rebuilt if lost
             written.append(name)
+            if left is not None:
+                left.wrote(name, path, data)
     for head, inside in new.items():
         _fill_aside(os.path.join(folder, head), inside)
         written.extend(f"{head}/{rest}" for rest in inside)
@@ -164,11 +184,12 @@ def _update(
             there_now = os.listdir(os.path.join(folder, sub))
         except (FileNotFoundError, NotADirectoryError):
             continue
-        for base in sorted(fnmatch.filter(there_now, match)):
-            name = f"{sub}/{base}" if sub else base
-            if name not in files:
-                os.unlink(os.path.join(folder, name))
-                removed.append(name)
+        prefix = f"{sub}/" if sub else ""
+        # Most names there are built again: only the others are matched against the pattern.
+        gone = [base for base in there_now if prefix + base not in files]
+        for base in sorted(fnmatch.filter(gone, match)):
+            os.unlink(os.path.join(folder, prefix + base))
+            removed.append(prefix + base)
     return sorted(written), removed
 
 

@@ -117,8 +117,29 @@ def test_a_record_is_trusted_only_when_taken_well_after_the_file_changed(tmp_pat
     for left in (settled, fresh):
         assert left.compare("a.ics", path, b"A")
         left.end()
-    assert settled.holds("a.ics", path, b"A")
-    assert not settled.holds("a.ics", path, b"B")  # other bytes than those noted
-    assert not fresh.holds("a.ics", path, b"A")  # read back, as a change in the same tick could be
+    assert settled.holds("a.ics", path, b"A") is True
+    assert settled.holds("a.ics", path, b"B") is False  # other bytes than those noted
+    assert fresh.holds("a.ics", path, b"A") is None  # read back: a change in the same tick
+    assert fresh.holds("a.ics", path, b"B") is False  # ... could not make it hold these
     os.utime(path, ns=(0, 0))
-    assert not settled.holds("a.ics", path, b"A")  # its times are not those noted
+    assert settled.holds("a.ics", path, b"A") is None  # its times are not those noted
+    assert settled.holds("a.ics", path, b"B") is None
+
+
+def test_a_file_the_build_wrote_is_known_to_differ_from_other_bytes_but_not_to_hold_its_own(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "public"
+    publish(FILES, folder)
+    left = Left()
+    changed = {**FILES, "meetings/a.ics": b"A, moved"}
+    assert publish(changed, folder, left)[0] == ["meetings/a.ics"]
+    path = str(folder / "meetings" / "a.ics")
+    assert left.holds("meetings/a.ics", path, b"A, moved again") is False  # no read needed
+    assert left.holds("meetings/a.ics", path, b"A, moved") is None  # written just now: read it
+    time.sleep(0.05)
+    with open(path, "r+b") as same_size_in_place:
+        same_size_in_place.write(b"B")
+    assert left.holds("meetings/a.ics", path, b"A, moved again") is None
+    assert publish(changed, folder, left)[0] == ["meetings/a.ics"]
+    assert folder_bytes(folder) == changed
