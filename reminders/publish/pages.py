@@ -173,16 +173,16 @@ class _Articles:
             return self._made(meeting, past)
         basis = (meeting, past, self.said.get(meeting.id))
         make = functools.partial(self._kept, meeting, past)
-        key, article = self.pieces.articles.get(self.page + meeting.id, basis, make)
-        self.pieces.get(key, functools.partial(article.encode, "utf-8"))  # used: it stays kept
+        key, article, data = self.pieces.articles.get(self.page + meeting.id, basis, make)
+        self.pieces.use(key, data)  # so that it stays kept
         return article
 
-    def _kept(self, meeting: Meeting, past: bool) -> tuple[str, Markup]:
-        """The article's key, and the article kept under it or made now."""
+    def _kept(self, meeting: Meeting, past: bool) -> tuple[str, Markup, bytes]:
+        """The article's key, the article kept under it or made now, and its bytes."""
         assert self.pieces is not None
         key = piece_key("article", self.page, repr(meeting), past, self.said.get(meeting.id))
         made = self.pieces.get(key, lambda: self._made(meeting, past).encode("utf-8"))
-        return key, Markup(made.decode("utf-8"))  # the macro escaped it when it made it
+        return key, Markup(made.decode("utf-8")), made  # the macro escaped it when it made it
 
     def _made(self, meeting: Meeting, past: bool) -> Markup:
         view = meeting_view(meeting, self.options, self.language.tag, self.gettext)

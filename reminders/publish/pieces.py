@@ -129,7 +129,7 @@ class Pieces:
         self.used: dict[str, bytes] = {}
         self.events: Memo[str] = Memo()
         self.files: Memo[bytes] = Memo()
-        self.articles: Memo[tuple[str, Markup]] = Memo()
+        self.articles: Memo[tuple[str, Markup, bytes]] = Memo()
         self.prints: Memo[str] = Memo()
         self.made = 0  # events serialized in this build (the other pieces are not counted)
 
@@ -169,6 +169,10 @@ class Pieces:
             found = make()
         self.used[key] = found
         return found
+
+    def use(self, key: str, piece: bytes) -> None:
+        """Keep ``piece``, which this build or an earlier one made, under ``key``."""
+        self.used[key] = piece
 
     @classmethod
     def load(cls, path: Path) -> Pieces:
