@@ -40,7 +40,8 @@ from reminders.daemon import Daemon  # noqa: E402
 from reminders.inputs.meetings import Meeting, Series  # noqa: E402
 from reminders.kinds import Kind  # noqa: E402
 from reminders.mail.assembly import compose  # noqa: E402
-from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, shown  # noqa: E402
+from reminders.publish.calendars import calendar_bytes  # noqa: E402
+from reminders.publish.feed import FeedOptions, fingerprint, shown  # noqa: E402
 from reminders.publish.links import feed_url  # noqa: E402
 from reminders.publish.site import meeting_calendar  # noqa: E402
 from reminders.revisions import revise  # noqa: E402

@@ -1,6 +1,7 @@
-"""The iCalendar feed: what a calendar shows of each meeting, and the files.
+"""The iCalendar feed: what a calendar shows of each meeting, and its VEVENT.
 
-Built with the icalendar library. Output depends only on the series, the
+Built with the icalendar library; :mod:`reminders.publish.calendars` puts the
+events into files. Output depends only on the series, the
 stored revisions and the options (no random UID, no build time), so two
 builds of the same data give the same bytes and calendars see no change.
 """
@@ -10,13 +11,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, vCalAddress, vDuration, vUri
+from icalendar import vCalAddress
 
 from reminders import __version__
 from reminders.i18n.languages import TBD_LOCATION
@@ -25,20 +25,18 @@ from reminders.inputs.text import one_line
 from reminders.publish.contentlines import (
     content_line,
     datetime_line,
-    serialized,
-    string_line,
     text_line,
     uri_line,
 )
 from reminders.publish.links import meeting_page_url
-from reminders.publish.pieces import Pieces, piece_key, zone_bytes
+from reminders.publish.pieces import piece_key
 from reminders.revisions import Revision
 
 __all__ = [
     "PRODID",
     "FeedOptions",
     "Shown",
-    "calendar_bytes",
+    "event_piece",
     "fingerprint",
     "shown",
 ]
@@ -188,101 +186,7 @@ def _organizer_line(email: str, name: str) -> bytes:
     return content_line("ORGANIZER", organizer)
 
 
-def calendar_bytes(
-    series: Series,
-    meetings: Iterable[Meeting],
-    revisions: Mapping[str, Revision],
-    options: FeedOptions,
-    *,
-    name: str,
-    source: str,
-    language: str = "en",
-    gettext: Callable[[str], str] = str,
-    pieces: Pieces | None = None,
-) -> bytes:
-    """Serialize meetings as one VCALENDAR (METHOD:PUBLISH), CRLF, folded, UTF-8.
-
-    Each VEVENT and VTIMEZONE is serialized on its own and spliced in, which
-    gives the bytes of serializing the whole calendar; with ``pieces``, one
-    already made (in this build or a kept one) is not made again.
-    """
-    chosen, pieces = list(meetings), pieces or Pieces()
-    parts = [_header_bytes(name, source, series.description, series.timezone.key, options)]
-    for zone, instants in _zone_spans(series, chosen).items():
-        parts.append(zone_bytes(zone, min(instants).year, max(instants).year))
-    common = (options, language, gettext, series.heading())  # what else an event is made of
-    for meeting in chosen:
-        revision = revisions[meeting.id]
-        parts.append(
-            pieces.event(
-                f"{language} {meeting.id}",
-                (meeting, revision, common),
-                partial(_event_piece, meeting, options, language, gettext, revision, series),
-            )
-        )
-    parts.append(_END)
-    return b"".join(parts)
-
-
-_END = b"END:VCALENDAR\r\n"
-
-
-# A header costs less to make than a kept piece costs to key, store and load; a process
-# that builds again and again (the daemon) keeps them here.
-@functools.lru_cache(maxsize=16_384)
-def _header_bytes(
-    name: str, source: str, description: str | None, timezone: str, options: FeedOptions
-) -> bytes:
-    """The VCALENDAR's own lines (the calendar without its components).
-
-    The files of a build differ only in their name and source: those lines are
-    made for each, the others once (:func:`_header_lines`), in icalendar's order.
-    """
-    title = one_line(name)
-    mine = {  # by the line's start, as icalendar writes the stand-ins
-        b"NAME": string_line("NAME", title),
-        b"X-WR-CALNAME": string_line("X-WR-CALNAME", title),
-        b"SOURCE;VALUE=URI": uri_line("SOURCE", source),
-    }
-    lines = _header_lines(description, timezone, options)
-    return b"".join(mine.get(line.partition(b":")[0], line) for line in lines)
-
-
-@functools.lru_cache(maxsize=64)
-def _header_lines(
-    description: str | None, timezone: str, options: FeedOptions
-) -> tuple[bytes, ...]:
-    """A header's lines, folded, with stand-ins where each file's own lines go."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("name", "-")
-    cal.add("x-wr-calname", "-")
-    if description:
-        cal.add("description", description)
-        cal.add("x-wr-caldesc", description)
-    cal.add("x-wr-timezone", timezone)
-    cal.add("refresh-interval", vDuration(options.refresh), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", vDuration(options.refresh))
-    cal.add("source", vUri("-"), parameters={"VALUE": "URI"})
-    cal.add("url", vUri(options.base_url), parameters={"VALUE": "URI"})
-    return tuple(_lines(serialized(cal).removesuffix(_END)))
-
-
-def _lines(data: bytes) -> list[bytes]:
-    """Serialized content lines, each with its folds and CRLF."""
-    lines: list[bytes] = []
-    for line in data.splitlines(keepends=True):
-        if line.startswith(b" ") and lines:
-            lines[-1] += line
-        else:
-            lines.append(line)
-    return lines
-
-
-def _event_piece(
+def event_piece(
     meeting: Meeting,
     options: FeedOptions,
     language: str,
@@ -306,11 +210,3 @@ def _event_piece(
         *view.fields(),
     )
     return key, partial(_event_bytes, meeting, view, revision, series)
-
-
-def _zone_spans(series: Series, meetings: list[Meeting]) -> dict[ZoneInfo, list[datetime]]:
-    """The instants each zone must cover (an empty feed still names X-WR-TIMEZONE's zone)."""
-    spans: dict[ZoneInfo, list[datetime]] = {}
-    for meeting in meetings:
-        spans.setdefault(meeting.zone, []).extend((meeting.start, meeting.end))
-    return spans or {series.timezone: [datetime(2000, 1, 1, tzinfo=series.timezone)]}

@@ -34,7 +34,7 @@ from collections.abc import Callable, Hashable, Iterable, Set
 from contextlib import closing, suppress
 from datetime import date
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -43,6 +43,9 @@ from markupsafe import Markup
 import reminders
 from reminders.publish.contentlines import serialized
 from reminders.publish.timezones import vtimezone
+
+if TYPE_CHECKING:
+    from reminders.publish.calendars import Made
 
 __all__ = ["FORMAT", "Memo", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
 
@@ -110,6 +113,14 @@ class Memo(Generic[V]):
         self._now[name] = held
         return held[1]
 
+    def remake(self, name: Hashable, basis: tuple[object, ...], make: Callable[[V | None], V]) -> V:
+        """As :meth:`get`, but ``make`` is given the value last made under ``name``, if any."""
+        held = self._now.get(name) or self._last.get(name)
+        if held is None or held[0] != basis:
+            held = (basis, make(held[1] if held else None))
+        self._now[name] = held
+        return held[1]
+
     def end(self) -> None:
         """End a build: forget what it did not use."""
         self._last, self._now = self._now, {}
@@ -119,9 +130,9 @@ class Pieces:
     """Pieces by key: those kept from earlier builds, and those used now.
 
     One object can serve build after build (the daemon keeps one): :meth:`save`
-    ends a build. ``files``, ``articles`` and ``prints`` remember, in this
-    process only, the files, the articles and each meeting's fingerprint (see
-    :class:`Memo`).
+    ends a build. ``files``, ``feeds``, ``articles`` and ``prints`` remember,
+    in this process only, the files, the feeds as they were made, the articles
+    and each meeting's fingerprint (see :class:`Memo`).
     """
 
     def __init__(self, kept: dict[str, bytes] | None = None) -> None:
@@ -129,6 +140,7 @@ class Pieces:
         self.used: dict[str, bytes] = {}
         self.events: Memo[str] = Memo()
         self.files: Memo[bytes] = Memo()
+        self.feeds: Memo[Made] = Memo()
         self.articles: Memo[tuple[str, Markup, bytes]] = Memo()
         self.prints: Memo[str] = Memo()
         self.made = 0  # events serialized in this build (the other pieces are not counted)
@@ -138,8 +150,8 @@ class Pieces:
         name: str,
         basis: tuple[object, ...],
         describe: Callable[[], tuple[str, Callable[[], bytes]]],
-    ) -> bytes:
-        """The piece of a meeting in a language; ``describe`` gives its key and maker.
+    ) -> tuple[str, bytes]:
+        """The key and piece of a meeting in a language; ``describe`` gives the key and a maker.
 
         The key needs what the calendar shows of the meeting, which takes as long
         to work out as the rest: it is worked out again only when ``basis`` (what
@@ -160,7 +172,7 @@ class Pieces:
             self.made += 1
             piece = (makers[0] if makers else describe()[1])()
         self.used[known] = piece
-        return piece
+        return known, piece
 
     def get(self, key: str, make: Callable[[], bytes]) -> bytes:
         """The piece under ``key``, made by ``make`` only if no build made it before."""
@@ -173,6 +185,10 @@ class Pieces:
     def use(self, key: str, piece: bytes) -> None:
         """Keep ``piece``, which this build or an earlier one made, under ``key``."""
         self.used[key] = piece
+
+    def use_all(self, pieces: Iterable[tuple[str, bytes]]) -> None:
+        """Keep each piece under its key (see :meth:`use`)."""
+        self.used.update(pieces)
 
     @classmethod
     def load(cls, path: Path) -> Pieces:
@@ -205,7 +221,7 @@ class Pieces:
                     self._drop(path)
                     log.warning("%s: cannot keep the build's pieces (%s)", path, error)
         self.kept, self.used, self.made = self.used, {}, 0
-        for memo in (self.events, self.files, self.articles, self.prints):
+        for memo in (self.events, self.files, self.feeds, self.articles, self.prints):
             memo.end()
 
     @staticmethod

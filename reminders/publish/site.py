@@ -22,7 +22,8 @@ from jinja2 import Environment, TemplateError
 from reminders.errors import ReminderError
 from reminders.i18n.languages import Locales, usable
 from reminders.inputs.meetings import Meeting, Series, slug
-from reminders.publish.feed import FeedOptions, calendar_bytes, fingerprint, shown
+from reminders.publish.calendars import Made, calendar_bytes, calendar_made
+from reminders.publish.feed import FeedOptions, fingerprint, shown
 from reminders.publish.folder import Left, publish
 from reminders.publish.links import city_feed_url, feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
@@ -141,24 +142,28 @@ def _feed(
 
     Its meetings and their revisions are compared by identity first, so a feed an
     edit left alone (another city's, or every feed when only counts changed)
-    costs a comparison of its items.
+    costs a comparison of its items; one it changed is made from the one before
+    (see :mod:`reminders.publish.calendars`).
     """
     chosen = tuple(held)
     revised = tuple(revisions[m.id] for m in chosen)
     basis = (chosen, revised, options, series.heading(), name, language, gettext)
-    make = partial(
-        calendar_bytes,
-        series,
-        chosen,
-        revisions,
-        options,
-        name=name,
-        source=source,
-        language=language,
-        gettext=gettext,
-        pieces=pieces,
-    )
-    return pieces.files.get(("feed", source), basis, make)
+
+    def make(before: Made | None) -> Made:
+        return calendar_made(
+            series,
+            chosen,
+            revised,
+            options,
+            name=name,
+            source=source,
+            language=language,
+            gettext=gettext,
+            pieces=pieces,
+            before=before,
+        )
+
+    return pieces.feeds.remake(source, basis, make).data
 
 
 def page_environments(

@@ -22,8 +22,9 @@ from reminders.daemon import Daemon
 from reminders.inputs.meetings import Series
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.text import one_line
+from reminders.publish.calendars import calendar_bytes
 from reminders.publish.contentlines import serialized
-from reminders.publish.feed import FeedOptions, Shown, _event_bytes, calendar_bytes
+from reminders.publish.feed import FeedOptions, Shown, _event_bytes
 from reminders.publish.pages import ARTICLE
 from reminders.publish.pieces import Memo, Pieces, pieces_file
 from reminders.publish.site import BuildResult
@@ -288,7 +289,28 @@ def test_a_second_process_reuses_what_the_first_kept(workspace: Path) -> None:
     assert Pieces.load(pieces_file(workspace / "public")).kept == kept  # articles too
 
 
-# Each edit changes something a feed, a meeting's own file or an article is made of.
+WORCESTER = """[[meeting]]
+id = "2011-02-26-worcester"
+city = "Worcester"
+date = 2011-02-26
+start = "14:00"
+end = "16:00"
+venue = "Worcester Public Library"
+address = "3 Salem Square, Worcester"
+
+"""
+FRAMINGHAM = """[[meeting]]
+id = "2011-03-12-framingham"
+city = "Framingham"
+date = 2011-03-12
+start = "14:00"
+end = "16:00"
+venue = "Mass Bay Community College, Framingham Campus"
+room = "Room 205-206"
+
+"""
+# Each edit changes something a feed, a meeting's own file or an article is made of. (A
+# meeting removed alone would leave subscribers of its city: see the test after.)
 EDITS = {
     "a meeting's time": ('start = "14:00"\nend = "16:00"', 'start = "15:00"\nend = "17:00"'),
     "a venue": ('venue = "Worcester Public Library"', 'venue = "Worcester City Hall"'),
@@ -298,6 +320,13 @@ EDITS = {
     "its domain": ('domain = "example.org"', 'domain = "example.net"'),
     "its organizer": ("Community Meetings Coalition <", "The Coalition <"),
     "its time zone": ('timezone = "America/New_York"', 'timezone = "America/Chicago"'),
+    "a meeting's year": ("date = 2011-02-26", "date = 2012-02-26"),
+    "a meeting's own zone": (
+        'id = "2011-02-26-worcester"',
+        'id = "2011-02-26-worcester"\ntimezone = "Europe/Lisbon"',
+    ),
+    "a meeting added": (WORCESTER, WORCESTER + WORCESTER.replace("2011-02-26", "2013-02-26")),
+    "two meetings' order": (WORCESTER + FRAMINGHAM, FRAMINGHAM + WORCESTER),
 }
 
 
@@ -312,6 +341,20 @@ def test_a_daemon_s_rebuild_after_an_edit_is_what_a_cold_build_makes(
     daemon.tick(NOW)
     build(workspace, workspace / "cold")  # with the revisions the daemon stored
     assert folder_bytes(workspace / "public") == folder_bytes(workspace / "cold")
+
+
+def test_a_daemon_s_rebuilds_after_edit_upon_edit_are_what_cold_builds_make(
+    workspace: Path,
+) -> None:
+    daemon = Daemon(load_settings(workspace / "reminders.toml", workspace))
+    daemon.tick(NOW)
+    later = WORCESTER.replace("2011-02-26", "2013-02-26")
+    edits = ["a meeting added", "a meeting's own zone", "a venue", "a meeting's time"]
+    for old, new in [*(EDITS[edit] for edit in edits), (later, "")]:
+        edit_meetings(workspace, old, new)
+        daemon.tick(NOW)
+        build(workspace, workspace / "cold")
+        assert folder_bytes(workspace / "public") == folder_bytes(workspace / "cold"), new
 
 
 def test_a_daemon_keeps_no_earlier_reading_alive_however_often_the_file_is_edited(
@@ -349,3 +392,14 @@ def test_the_memo_gives_a_value_again_only_for_an_equal_basis() -> None:
     memo.end()  # a build that did not use it
     assert memo.get("m1", ("b",), lambda: make("forgotten")) == "forgotten"
     assert made == ["first", "changed", "forgotten"]
+
+
+def test_the_memo_remakes_a_value_from_the_one_it_held() -> None:
+    memo: Memo[str] = Memo()
+    assert memo.remake("m1", ("a",), lambda before: f"{before} -> a") == "None -> a"
+    assert memo.remake("m1", ("a",), lambda before: "not made") == "None -> a"
+    memo.end()
+    assert memo.remake("m1", ("b",), lambda before: f"{before} -> b") == "None -> a -> b"
+    memo.end()
+    memo.end()  # a build that did not use it
+    assert memo.remake("m1", ("c",), lambda before: f"{before} -> c") == "None -> c"
