@@ -28,7 +28,7 @@ from typing import IO
 
 from reminders.attendance import public_phrase
 from reminders.errors import DataError, ReminderError
-from reminders.inputs.meetings import LastReading
+from reminders.inputs.meetings import LastReading, Meeting, Series
 from reminders.publish.folder import Left
 from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildBusy, build, page_environments
@@ -186,7 +186,7 @@ class Daemon:
             return
         # Revisions and venue watches change only with the series: keep them till then.
         self.revisions = result.revisions
-        observe_venues(db, inputs.series, now)
+        observe_venues(db, self._changed(inputs.series), now)
         mark(db, marker_for(settings.public))
         self.built = inputs
         if result.written or result.removed:
@@ -195,6 +195,13 @@ class Daemon:
                 len(result.written),
                 len(result.removed),
             )
+
+    def _changed(self, series: Series) -> list[Meeting]:
+        """The meetings not in the last series built, as objects (see :class:`LastReading`)."""
+        if self.built is None:
+            return list(series)
+        before = {meeting.id: meeting for meeting in self.built.series}
+        return [meeting for meeting in series if before.get(meeting.id) is not meeting]
 
 
 def hold_lock(state: Path) -> IO[str]:

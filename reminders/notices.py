@@ -71,10 +71,12 @@ class Watch:
     base: Snapshot | None
 
 
-def observe(series: Series, watches: Mapping[str, Watch], now: datetime) -> dict[str, Watch]:
+def observe(
+    meetings: Iterable[Meeting], watches: Mapping[str, Watch], now: datetime
+) -> dict[str, Watch]:
     """Advance each meeting's watch; return only those that changed."""
     updated = {}
-    for meeting in series:
+    for meeting in meetings:
         old = watches.get(meeting.id)
         if meeting.venue_tbd:
             new = Watch(

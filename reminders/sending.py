@@ -15,13 +15,13 @@ here, with the inputs and the revisions it has already brought up to date.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from reminders.answered import answers_heard, coming_windows
 from reminders.errors import ReminderError
-from reminders.inputs.meetings import LastReading, Series
+from reminders.inputs.meetings import LastReading, Meeting, Series
 from reminders.inputs.meetings_file import load_series
 from reminders.inputs.subscribers import Subscriber, load_subscribers
 from reminders.kinds import Family, Kind
@@ -122,9 +122,15 @@ def identity(settings: Settings, series: Series, secret: Secret) -> Identity:
     )
 
 
-def observe_venues(db: Database, series: Series, now: datetime) -> None:
-    """Note which meetings are TBD and when a TBD venue became known."""
-    told.save_watches(db, observe(series, told.load_watches(db), now).values())
+def observe_venues(db: Database, meetings: Sequence[Meeting], now: datetime) -> None:
+    """Note which meetings are TBD and when a TBD venue became known.
+
+    Observing a meeting again as it was last observed changes nothing, so a
+    process that watches the series (the daemon) passes only the meetings that
+    changed since it last did.
+    """
+    watches = told.load_watches(db, [meeting.id for meeting in meetings])
+    told.save_watches(db, observe(meetings, watches, now).values())
 
 
 def prepare(
@@ -136,7 +142,7 @@ def prepare(
     """
     revisions, _ = current_revisions(db, series, settings.feed_options, now, save=save)
     if save:
-        observe_venues(db, series, now)
+        observe_venues(db, series.meetings, now)
     return revisions
 
 

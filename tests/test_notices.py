@@ -9,11 +9,13 @@ from pathlib import Path
 from icalendar import Calendar
 
 from reminders.cli import work
+from reminders.daemon import Daemon
 from reminders.inputs.meetings import Snapshot
 from reminders.inputs.meetings_file import load_series
 from reminders.notices import changes, observe
 from reminders.sending import SendReport
 from reminders.settings import load_settings
+from reminders.store import open_state, told
 from tests.conftest import MEETINGS, NEW_YORK, edit_meetings, run_cli, set_setting
 from tests.support.mailsink import Received, SinkServer
 
@@ -242,3 +244,31 @@ def test_observe_records_when_a_tbd_venue_became_known() -> None:
     second = observe(later, first, REMINDER_TIME + timedelta(days=1))
     assert second["2011-04-16-waltham"].known_at == REMINDER_TIME + timedelta(days=1)
     assert observe(later, {**first, **second}, REMINDER_TIME + timedelta(days=2)) == {}
+
+
+def test_a_daemon_notes_a_venue_announced_by_an_edit_and_leaves_the_other_watches(
+    workspace: Path,
+) -> None:
+    settings = load_settings(workspace / "reminders.toml", workspace)
+    daemon = Daemon(settings)
+    daemon.tick(REMINDER_TIME)
+    with open_state(settings.state) as db:
+        before = told.load_watches(db)
+    assert before["2011-04-16-waltham"].tbd_seen
+    assert before["2011-04-16-waltham"].known_at is None
+    edit_meetings(
+        workspace,
+        'start = "12:00"\nend = "14:00"\nvenue = "TBD"',
+        'start = "12:00"\nend = "14:00"\nvenue = "Waltham Public Library"',
+    )
+    daemon.tick(REMINDER_TIME + timedelta(hours=1))
+    with open_state(settings.state) as db:
+        after = told.load_watches(db)
+        assert told.load_watches(db, ["2011-04-16-waltham"]) == {
+            "2011-04-16-waltham": after["2011-04-16-waltham"]
+        }
+    assert after["2011-04-16-waltham"].known_at == REMINDER_TIME + timedelta(hours=1)
+    assert after.keys() == before.keys()
+    assert {k: w for k, w in after.items() if k != "2011-04-16-waltham"} == {
+        k: w for k, w in before.items() if k != "2011-04-16-waltham"
+    }

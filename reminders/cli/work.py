@@ -45,7 +45,7 @@ def build(settings: Settings, now: datetime, out: Path | None = None) -> BuildRe
             now=now,
             public_counts=settings.attendance.public,
         )
-        observe_venues(db, series, now)
+        observe_venues(db, series.meetings, now)
         mark(db, marker_for(settings.public))
     return result
 
@@ -86,7 +86,7 @@ def plan(settings: Settings, now: datetime, days: int) -> str:
         revisions = prepare(db, settings, inputs.series, now, save=False)
         # A venue announced is noted by whichever command sees it first, so the kind of
         # message it brings never depends on which ran.
-        observe_venues(db, inputs.series, now)
+        observe_venues(db, inputs.series.meetings, now)
         return plan_report(db, settings, inputs, revisions, now, days)
 
 

@@ -7,7 +7,7 @@ venue became known.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from functools import lru_cache
 
@@ -45,10 +45,17 @@ def told(db: Database, meeting_ids: Iterable[str]) -> dict[str, dict[str, Snapsh
     return found
 
 
-def load_watches(db: Database) -> dict[str, Watch]:
-    """Every meeting's venue watch."""
-    rows = db.execute("SELECT meeting_id, tbd_seen, known_at, base FROM watch")
-    return {row[0]: _watch(*row) for row in rows}
+def load_watches(db: Database, meeting_ids: Collection[str] | None = None) -> dict[str, Watch]:
+    """Every meeting's venue watch, or at least those of ``meeting_ids``."""
+    query = "SELECT meeting_id, tbd_seen, known_at, base FROM watch"
+    if meeting_ids is None or len(meeting_ids) > FEW:
+        return {row[0]: _watch(*row) for row in db.execute(query)}
+    where = f"{query} WHERE meeting_id = ?"
+    return {row[0]: _watch(*row) for key in meeting_ids for row in db.execute(where, (key,))}
+
+
+# Fewer meetings than this are read one by one; more, with all the others.
+FEW = 100
 
 
 # Read twice a tick that rebuilds: an unchanged row gives the same object (see _snapshot).
