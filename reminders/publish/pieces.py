@@ -47,7 +47,7 @@ from reminders.publish.timezones import vtimezone
 if TYPE_CHECKING:
     from reminders.publish.calendars import Made
 
-__all__ = ["FORMAT", "Memo", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
+__all__ = ["FORMAT", "Held", "Memo", "Pieces", "piece_key", "pieces_file", "zone_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -126,23 +126,58 @@ class Memo(Generic[V]):
         self._last, self._now = self._now, {}
 
 
+class Held(Generic[V]):
+    """Values by the object each was made for and one thing more, compared by identity first.
+
+    Where each value belongs to one object of the build (a meeting, which an
+    edit leaves the very object of the build before), telling that it still
+    holds costs a lookup and two identity checks, where a :class:`Memo` also
+    makes a name and a basis for it. What all the values share is given once
+    a build (:meth:`begin`); only the objects used since the last :meth:`end`
+    are remembered after it.
+    """
+
+    def __init__(self) -> None:
+        self._shared: object = None
+        self._last: dict[int, tuple[object, object, V]] = {}  # by id(): the entry keeps it
+        self._now: dict[int, tuple[object, object, V]] = {}
+
+    def begin(self, shared: object) -> None:
+        """Start a build whose values are also made of ``shared``; if it changed, forget all."""
+        if shared != self._shared:
+            self._shared, self._last, self._now = shared, {}, {}
+
+    def get(self, thing: object, extra: object, make: Callable[..., V], *args: object) -> V:
+        """The value made for ``thing`` and an equal ``extra``, or ``make(*args)``."""
+        held = self._now.get(id(thing)) or self._last.get(id(thing))
+        if held is None or held[0] is not thing or (held[1] is not extra and held[1] != extra):
+            held = (thing, extra, make(*args))
+        self._now[id(thing)] = held  # the entry found, not a new one (see Memo.get)
+        return held[2]
+
+    def end(self) -> None:
+        """End a build: forget what it did not use."""
+        self._last, self._now = self._now, {}
+
+
 class Pieces:
     """Pieces by key: those kept from earlier builds, and those used now.
 
     One object can serve build after build (the daemon keeps one): :meth:`save`
     ends a build. ``files``, ``feeds``, ``articles`` and ``prints`` remember,
-    in this process only, the files, the feeds as they were made, the articles
-    and each meeting's fingerprint (see :class:`Memo`).
+    in this process only, each meeting's own file, the feeds as they were made,
+    the articles and each meeting's fingerprint (see :class:`Memo` and
+    :class:`Held`).
     """
 
     def __init__(self, kept: dict[str, bytes] | None = None) -> None:
         self.kept = kept or {}
         self.used: dict[str, bytes] = {}
         self.events: Memo[str] = Memo()
-        self.files: Memo[bytes] = Memo()
+        self.files: Held[bytes] = Held()
         self.feeds: Memo[Made] = Memo()
         self.articles: Memo[tuple[str, Markup, bytes]] = Memo()
-        self.prints: Memo[str] = Memo()
+        self.prints: Held[str] = Held()
         self.made = 0  # events serialized in this build (the other pieces are not counted)
 
     def event(

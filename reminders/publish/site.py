@@ -27,7 +27,7 @@ from reminders.publish.feed import FeedOptions, fingerprint, shown
 from reminders.publish.folder import Left, publish
 from reminders.publish.links import city_feed_url, feed_url, meeting_ics_url
 from reminders.publish.pages import landing_page, language_switch, web_environment
-from reminders.publish.pieces import Memo, Pieces, pieces_file
+from reminders.publish.pieces import Held, Pieces, pieces_file
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.store.attendance import tallies
 from reminders.store.base import Database, holder, stamp
@@ -86,12 +86,17 @@ def site_files(
     files = {
         "meetings.ics": feed(series.meetings, name=series.name, source=feed_url(options.base_url))
     }
-    common = (options, series.heading())  # what else a meeting's own file is made of
+    pieces.files.begin((options, series.heading()))  # what else a meeting's own file is made of
     for meeting in series:
         files[f"meetings/{meeting.id}.ics"] = pieces.files.get(
-            meeting.id,
-            (meeting, revisions[meeting.id], common),
-            partial(meeting_calendar, series, meeting, revisions, options, pieces),
+            meeting,
+            revisions[meeting.id],
+            meeting_calendar,
+            series,
+            meeting,
+            revisions,
+            options,
+            pieces,
         )
     cities: dict[str, list[Meeting]] = {}
     for meeting in series:
@@ -196,7 +201,7 @@ def current_revisions(
     options: FeedOptions,
     now: datetime,
     save: bool = True,
-    memo: Memo[str] | None = None,
+    memo: Held[str] | None = None,
 ) -> tuple[dict[str, Revision], list[str]]:
     """Bring the stored revisions up to date with the series; return them and the revised ids.
 
@@ -207,9 +212,8 @@ def current_revisions(
     if memo is None:
         prints = {m.id: _fingerprint(m, options) for m in series}
     else:
-        prints = {
-            m.id: memo.get(m.id, (m, options), partial(_fingerprint, m, options)) for m in series
-        }
+        memo.begin(options)
+        prints = {m.id: memo.get(m, None, _fingerprint, m, options) for m in series}
     revisions = revise(prints, previous, now)
     revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
     if save:

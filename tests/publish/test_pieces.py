@@ -26,7 +26,7 @@ from reminders.publish.calendars import calendar_bytes
 from reminders.publish.contentlines import serialized
 from reminders.publish.feed import FeedOptions, Shown, _event_bytes
 from reminders.publish.pages import ARTICLE
-from reminders.publish.pieces import Memo, Pieces, pieces_file
+from reminders.publish.pieces import Held, Memo, Pieces, pieces_file
 from reminders.publish.site import BuildResult
 from reminders.revisions import Revision
 from reminders.settings import load_settings
@@ -403,3 +403,23 @@ def test_the_memo_remakes_a_value_from_the_one_it_held() -> None:
     memo.end()
     memo.end()  # a build that did not use it
     assert memo.remake("m1", ("c",), lambda before: f"{before} -> c") == "None -> c"
+
+
+def test_a_held_value_is_given_again_for_the_same_object_an_equal_extra_and_shared() -> None:
+    held: Held[str] = Held()
+    one, other = Series.__new__(Series), Series.__new__(Series)  # any objects, told apart
+    held.begin("shared")
+    assert held.get(one, 1, str.upper, "made") == "MADE"
+    assert held.get(one, 1, str.upper, "again") == "MADE"
+    assert held.get(other, 1, str.upper, "other") == "OTHER"  # another object
+    held.end()
+    held.begin("shared")
+    assert held.get(one, 1, str.upper, "again") == "MADE"  # kept by the last build
+    assert held.get(one, 2, str.upper, "extra") == "EXTRA"
+    held.end()
+    held.begin("changed")
+    assert held.get(one, 2, str.upper, "shared") == "SHARED"
+    held.end()
+    held.begin("changed")
+    held.end()  # a build that did not use it
+    assert held.get(one, 2, str.upper, "forgotten") == "FORGOTTEN"
