@@ -146,6 +146,8 @@ def test_the_server_example_settings_are_valid() -> None:
     [
         ("from", "not an address", "is not an address such as 'Name <a@example.org>'"),
         ("reply_to", "nobody@", "is not an address"),
+        ("from", "Coalition <meetings@[example.org>", "is not an address"),
+        ("reply_to", "organizers@localhost", "is not an address"),
         ("transport", "ftp://example.org", "use maildir:PATH, smtp://host or smtps://host"),
     ],
 )

@@ -90,7 +90,9 @@ def parse_address(text: str) -> str:
     else:
         try:
             address = Address(addr_spec=text)
-        except (HeaderParseError, ValueError, IndexError):
+        # The email package's parser itself fails on some malformed addresses: IndexError
+        # on some, AttributeError on an unclosed domain literal ("a@[") in Python 3.11.
+        except (HeaderParseError, ValueError, IndexError, AttributeError):
             raise ValueError("is not a valid email address") from None
         if address.addr_spec != text or not address.username:
             raise ValueError("is not a valid email address")

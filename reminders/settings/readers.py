@@ -15,6 +15,7 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
+from reminders.inputs.subscribers import parse_address
 from reminders.inputs.text import LANGUAGE_TAG
 from reminders.inputs.wallclock import WallClockError, parse_time
 from reminders.mail.handover import TransportError
@@ -108,8 +109,10 @@ def read_address(value: Any) -> Address:
     text = read_string(value)
     name, spec = parseaddr(text)
     local, _, domain = spec.partition("@")
-    if not local or not domain or "@" in domain or any(c.isspace() for c in spec):
-        raise ValueError(f"{text!r} is not an address such as 'Name <a@example.org>'")
+    try:
+        parse_address(spec)  # as a subscriber's: local@domain, the domain a host name
+    except ValueError:
+        raise ValueError(f"{text!r} is not an address such as 'Name <a@example.org>'") from None
     try:
         return Address(name, local, domain)
     except (ValueError, IndexError, HeaderParseError) as error:

@@ -96,6 +96,8 @@ def test_wrong_header_is_refused(tmp_path: Path) -> None:
         "Name <a@example.org>",
         "a\u2028@example.org",
         "a@localhost",
+        "0@[",
+        "a@[127.0.0.1",
         "",
     ],
 )
@@ -111,7 +113,7 @@ def _read_by_the_email_package(text: str) -> str:
         raise ValueError("is not a valid email address")
     try:
         address = Address(addr_spec=text)
-    except (HeaderParseError, ValueError, IndexError):
+    except (HeaderParseError, ValueError, IndexError, AttributeError):
         raise ValueError("is not a valid email address") from None
     if address.addr_spec != text or not address.username:
         raise ValueError("is not a valid email address")

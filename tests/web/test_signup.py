@@ -93,6 +93,15 @@ def test_double_opt_in_then_reminder(web_app: WebApp) -> None:
     assert notice.message["Subject"].startswith("Cambio: reunión de Worcester")
 
 
+@pytest.mark.parametrize("email", ["0@[", "a@[127.0.0.1", "a@example.org\r\nBcc: b@example.org"])
+def test_an_address_that_is_not_one_gets_the_form_again_with_a_message(
+    web_app: WebApp, email: str
+) -> None:
+    reply = sign_up(web_app, email)
+    assert reply.status == 400
+    assert "Please enter a valid email address." in reply.body
+
+
 def test_the_same_reply_for_a_known_and_an_unknown_address(web_app: WebApp) -> None:
     known = sign_up(web_app, "ana@example.org")
     unknown = sign_up(web_app, "nobody.yet@example.net")
