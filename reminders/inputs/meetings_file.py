@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from email.utils import parseaddr
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -139,7 +140,8 @@ class _Reader:
             domain=domain,
             organizer_name=organizer[0],
             organizer_email=organizer[1],
-            meetings=tuple(sorted(meetings, key=lambda m: (m.start, m.id))),
+            # By start, then id: two stable sorts make no key tuple for the collector to walk.
+            meetings=tuple(sorted(sorted(meetings, key=attrgetter("id")), key=attrgetter("start"))),
         )
 
     def meetings(self, items: Any, zone: ZoneInfo, series_name: str) -> list[Meeting]:

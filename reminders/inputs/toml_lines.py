@@ -152,17 +152,22 @@ def _by_tables(text: str, tables: dict[str, dict[str, Any]]) -> dict[str, Any] |
     for its values or for its message. The tables are shared with the next
     reading: readers never change them.
     """
-    found = [(match.start() + 1, match.group(1)) for match in _NEXT_ARRAY_HEADER.finditer(text)]
+    # Two lists, not a tuple per table: what a reading keeps alive, the collector walks.
+    starts, names = [], []
     if first := _ARRAY_HEADER.match(text):
-        found.insert(0, (0, first.group(1)))
-    if not found:
+        starts.append(0)
+        names.append(first.group(1))
+    for match in _NEXT_ARRAY_HEADER.finditer(text):
+        starts.append(match.start() + 1)
+        names.append(match.group(1))
+    if not starts:
         return None
     read: dict[str, dict[str, Any]] = {}
     arrays: set[str] = set()
     try:
-        data = tomli.loads(text[: found[0][0]])
-        ends = [start for start, _ in found[1:]] + [len(text)]
-        for (start, name), end in zip(found, ends, strict=True):
+        data = tomli.loads(text[: starts[0]])
+        ends = [*starts[1:], len(text)]
+        for start, end, name in zip(starts, ends, names, strict=True):
             part = text[start:end]
             table = read.get(part) or tables.get(part) or tomli.loads(part)
             items = table.get(name)
