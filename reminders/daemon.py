@@ -79,6 +79,7 @@ class Daemon:
         self.crowd: dict[str, tuple[str, int] | None] = {}  # the public counts last built
         # The feeds' events, kept between rebuilds so an edit serializes only what it changed.
         self.pieces = Pieces.load(pieces_file(settings.public))
+        self.builds = 0  # the public folder's rebuilds so far
         self.left = Left()  # what the last rebuild left in the public folder
         self.envs = page_environments(settings.templates, settings.locale, settings.allow_drafts)
 
@@ -113,6 +114,7 @@ class Daemon:
             log.error("no valid meetings and subscribers yet; nothing to do")
             return None
         clock = clock or (lambda: now)
+        built = self.builds
         with open_state(self.settings.state) as db:
             if self.built is None or self.built.series != inputs.series:
                 self._rebuild(db, inputs, now, clock)
@@ -128,6 +130,10 @@ class Daemon:
             if self.settings.bounces.mailbox is not None:
                 self._read_bounces(db, self.settings.bounces.mailbox, inputs, now)
             self._attendance(db, inputs, now, clock)
+        if self.builds == built:
+            # The kept pieces' file is written on a tick that publishes nothing, so that
+            # one that publishes an edit does not wait for it (see Pieces.save).
+            self.pieces.flush()
         if report.due:
             log.info(
                 "tick: %d due, %d sent, %d failed, %d to retry",
@@ -185,6 +191,7 @@ class Daemon:
             self.revisions = prepare(db, settings, inputs.series, now, save=False)
             return
         # Revisions and venue watches change only with the series: keep them till then.
+        self.builds += 1
         self.revisions = result.revisions
         observe_venues(db, self._changed(inputs.series), now)
         mark(db, marker_for(settings.public))
@@ -293,6 +300,7 @@ def run(settings: Settings, every: float | None = None, fresh_state: bool = Fals
         # The scheduler returns at once; the tick in flight finishes its message and
         # records it before the process may end (and before we say it has stopped).
         idle.wait(timeout=settings.mail.timeout + 30)
+        daemon.pieces.flush()
     finally:
         if lock is not None:
             lock.close()
@@ -315,9 +323,12 @@ def simulate(
 ) -> None:
     """Run the tick at each step of virtual time, reporting the ticks that sent anything."""
     daemon = Daemon(settings)
-    for moment in _steps(start.astimezone(UTC), end.astimezone(UTC), step):
-        report = daemon.tick(moment)
-        if report is not None and report.outcomes:
-            emit(moment, report)
-        if report is not None and report.stopped:
-            raise ReminderError(f"simulation stopped at {moment.isoformat()}: {report.stopped}")
+    try:
+        for moment in _steps(start.astimezone(UTC), end.astimezone(UTC), step):
+            report = daemon.tick(moment)
+            if report is not None and report.outcomes:
+                emit(moment, report)
+            if report is not None and report.stopped:
+                raise ReminderError(f"simulation stopped at {moment.isoformat()}: {report.stopped}")
+    finally:
+        daemon.pieces.flush()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from reminders.publish.pieces import Pieces, pieces_file
 from tests.conftest import NEW_YORK, run_cli
 from tests.mail.test_returns import returned, sent_to
 from tests.support.mailsink import SinkServer
@@ -125,6 +126,20 @@ def test_reminder_arrives_once_sigterm_exits_0_and_restart_sends_nothing(
     time.sleep(3)
     assert again.stop() == 0
     assert len(smtp.sink.received) == 3
+
+
+def test_a_daemon_stopped_right_after_a_build_leaves_the_build_s_pieces_kept(
+    daemon_home: Path, start_daemon: Callable[..., Daemon]
+) -> None:
+    (daemon_home / "meetings.toml").write_text(
+        CALENDAR + meeting("later", "Lowell", timedelta(days=20))
+    )
+    subscribers(daemon_home, 1)
+    daemon = start_daemon(every=3600)  # one tick, which builds: no idle tick to write them
+    wait_for(lambda: "daemon started" in daemon.text() and (daemon_home / "public").is_dir())
+    assert daemon.stop() == 0
+    kept = Pieces.load(pieces_file(daemon_home / "public")).kept
+    assert len(kept) == 2  # the meeting's event and its article
 
 
 def test_each_tick_reads_the_bounce_mailbox_the_settings_name(

@@ -179,6 +179,7 @@ class Pieces:
         self.articles: Memo[tuple[str, Markup, bytes]] = Memo()
         self.prints: Held[str] = Held()
         self.made = 0  # events serialized in this build (the other pieces are not counted)
+        self._filed: tuple[Path, dict[str, bytes]] | None = None  # a file a save left behind
 
     def event(
         self,
@@ -238,33 +239,50 @@ class Pieces:
         except sqlite3.Error:
             return cls()
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, later: bool = False) -> None:
         """End a build: keep the pieces it used (those of the past fall away), in ``path`` too.
 
         Only the difference is written, so saving after one edit costs what the
-        edit changed, not what the series holds.
+        edit changed, not what the series holds. With ``later``, the file is
+        written by :meth:`flush` instead: a daemon writes it on a tick that
+        builds nothing, not on the one that publishes an edit. The keys name
+        their contents, so a file a build or two behind is never wrong, only
+        short of what those builds made.
         """
-        gone, new = self.kept.keys() - self.used.keys(), self.used.keys() - self.kept.keys()
-        if gone or new or not path.is_file():
-            try:
-                self._write(path, gone, new)
-            except sqlite3.Error:  # not a database, or a damaged one: start it again
-                self._drop(path)
-                try:
-                    self._write(path, set(), set())  # a new file takes every piece
-                except sqlite3.Error as error:  # a full disk, say: the next build is cold
-                    self._drop(path)
-                    log.warning("%s: cannot keep the build's pieces (%s)", path, error)
+        if self._filed is not None and self._filed[0] != path:
+            self.flush()
+        if self._filed is None:
+            self._filed = (path, self.kept)  # what the file holds: the pieces last written
         self.kept, self.used, self.made = self.used, {}, 0
         for memo in (self.events, self.files, self.feeds, self.articles, self.prints):
             memo.end()
+        if not later:
+            self.flush()
+
+    def flush(self) -> None:
+        """Bring the file up to date with the last build's pieces, if a save left it behind."""
+        if self._filed is None:
+            return
+        (path, filed), self._filed = self._filed, None
+        gone, new = filed.keys() - self.kept.keys(), self.kept.keys() - filed.keys()
+        if gone or new or not path.is_file():
+            try:
+                self._write(path, self.kept, gone, new)
+            except sqlite3.Error:  # not a database, or a damaged one: start it again
+                self._drop(path)
+                try:
+                    self._write(path, self.kept, set(), set())  # a new file takes every piece
+                except sqlite3.Error as error:  # a full disk, say: the next build is cold
+                    self._drop(path)
+                    log.warning("%s: cannot keep the build's pieces (%s)", path, error)
 
     @staticmethod
     def _drop(path: Path) -> None:
         with suppress(OSError):  # what is there is not ours to clear (a folder, say)
             path.unlink(missing_ok=True)
 
-    def _write(self, path: Path, gone: Set[str], new: Set[str]) -> None:
+    @staticmethod
+    def _write(path: Path, pieces: dict[str, bytes], gone: Set[str], new: Set[str]) -> None:
         with closing(sqlite3.connect(path, isolation_level=None)) as db:
             db.execute("BEGIN IMMEDIATE")
             db.execute("CREATE TABLE IF NOT EXISTS made (format TEXT, code TEXT)")
@@ -272,18 +290,15 @@ class Pieces:
                 "CREATE TABLE IF NOT EXISTS piece (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
             )
             mine = db.execute("SELECT format, code FROM made").fetchall() == [(FORMAT, _code())]
+            insert = "INSERT OR REPLACE INTO piece VALUES (?, ?)"
             if mine:
                 db.executemany("DELETE FROM piece WHERE key = ?", ((key,) for key in gone))
-                self._insert(db, new)
+                db.executemany(insert, ((key, pieces[key]) for key in new))
             # Another version's pieces, or another builder's beside this one's: keep exactly
             # this build's.
-            if not mine or db.execute("SELECT count(*) FROM piece").fetchone()[0] != len(self.used):
+            if not mine or db.execute("SELECT count(*) FROM piece").fetchone()[0] != len(pieces):
                 db.execute("DELETE FROM made")
                 db.execute("INSERT INTO made VALUES (?, ?)", (FORMAT, _code()))
                 db.execute("DELETE FROM piece")
-                self._insert(db, self.used.keys())
+                db.executemany(insert, pieces.items())
             db.execute("COMMIT")
-
-    def _insert(self, db: sqlite3.Connection, keys: Iterable[str]) -> None:
-        rows = ((key, self.used[key]) for key in keys)
-        db.executemany("INSERT OR REPLACE INTO piece VALUES (?, ?)", rows)

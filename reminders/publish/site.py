@@ -267,11 +267,12 @@ def build(
     ``clock`` (the real time), not on ``now``, which may be a moment replayed
     from the past. With ``public_counts``, the landing pages say roughly how
     many people plan to come. ``pieces`` are the events kept from earlier
-    builds (the daemon's, in memory); without them, those kept in the file
-    beside the folder, which the build then updates. ``left``: what the
+    builds (the daemon's, in memory), whose file their owner brings up to date
+    when it is idle (:meth:`Pieces.flush`); without them, those kept in the file
+    beside the folder, which the build updates. ``left``: what the
     build before left in the folder (see :class:`~reminders.publish.folder.Left`).
     """
-    kept = pieces_file(folder)
+    kept, owned = pieces_file(folder), pieces is not None
     if pieces is None:
         pieces = Pieces.load(kept)
     crowd = {key: tally.expected for key, tally in tallies(db).items()} if public_counts else None
@@ -282,7 +283,7 @@ def build(
         files = site_files(series, revisions, options, envs, now, crowd, pieces)
         written, removed = publish(files, folder, left)
         serialized = pieces.made
-        pieces.save(kept)
+        pieces.save(kept, later=owned)
     return BuildResult(
         folder=folder,
         written=tuple(written),

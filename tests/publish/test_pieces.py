@@ -357,6 +357,22 @@ def test_a_daemon_s_rebuilds_after_edit_upon_edit_are_what_cold_builds_make(
         assert folder_bytes(workspace / "public") == folder_bytes(workspace / "cold"), new
 
 
+def test_a_daemon_writes_its_pieces_on_the_next_tick_that_builds_nothing(workspace: Path) -> None:
+    daemon = Daemon(load_settings(workspace / "reminders.toml", workspace))
+    path = pieces_file(workspace / "public")
+    daemon.tick(NOW)
+    assert not path.exists()  # the first build published, and left its pieces for later
+    daemon.tick(NOW)
+    first = Pieces.load(path).kept
+    assert first
+    edit_meetings(workspace, *EDITS["a venue"])
+    daemon.tick(NOW)
+    assert Pieces.load(path).kept == first
+    daemon.tick(NOW)
+    build(workspace, workspace / "cold")
+    assert Pieces.load(path).kept == Pieces.load(pieces_file(workspace / "cold")).kept
+
+
 def test_a_daemon_keeps_no_earlier_reading_alive_however_often_the_file_is_edited(
     workspace: Path,
 ) -> None:
