@@ -299,8 +299,8 @@ def run(settings: Settings, every: float | None = None, fresh_state: bool = Fals
         scheduler.start()
         # The scheduler returns at once; the tick in flight finishes its message and
         # records it before the process may end (and before we say it has stopped).
-        idle.wait(timeout=settings.mail.timeout + 30)
-        daemon.pieces.flush()
+        if idle.wait(timeout=settings.mail.timeout + 30):  # else a tick still holds them
+            daemon.pieces.flush()
     finally:
         if lock is not None:
             lock.close()
