@@ -130,9 +130,7 @@ class Daemon:
             if self.settings.bounces.mailbox is not None:
                 self._read_bounces(db, self.settings.bounces.mailbox, inputs, now)
             self._attendance(db, inputs, now, clock)
-        if self.builds == built:
-            # The kept pieces' file is written on a tick that publishes nothing, so that
-            # one that publishes an edit does not wait for it (see Pieces.save).
+        if self.builds == built:  # a tick that publishes an edit does not wait for this
             self.pieces.flush()
         if report.due:
             log.info(
@@ -323,12 +321,10 @@ def simulate(
 ) -> None:
     """Run the tick at each step of virtual time, reporting the ticks that sent anything."""
     daemon = Daemon(settings)
-    try:
-        for moment in _steps(start.astimezone(UTC), end.astimezone(UTC), step):
-            report = daemon.tick(moment)
-            if report is not None and report.outcomes:
-                emit(moment, report)
-            if report is not None and report.stopped:
-                raise ReminderError(f"simulation stopped at {moment.isoformat()}: {report.stopped}")
-    finally:
-        daemon.pieces.flush()
+    for moment in _steps(start.astimezone(UTC), end.astimezone(UTC), step):
+        report = daemon.tick(moment)
+        if report is not None and report.outcomes:
+            emit(moment, report)
+        if report is not None and report.stopped:
+            raise ReminderError(f"simulation stopped at {moment.isoformat()}: {report.stopped}")
+    daemon.pieces.flush()  # as a daemon does when it stops
