@@ -105,19 +105,15 @@ class Memo(Generic[V]):
 
     def get(self, name: Hashable, basis: tuple[object, ...], make: Callable[[], V]) -> V:
         """The value under ``name`` if it was made from an equal ``basis``, or ``make()``."""
-        held = self._now.get(name) or self._last.get(name)
-        if held is None or held[0] != basis:
-            held = (basis, make())
-        # The entry itself is kept, not a new one: what a long-lived process keeps
-        # between builds should be what changed, or the cycle collector walks it all.
-        self._now[name] = held
-        return held[1]
+        return self.remake(name, basis, lambda before: make())
 
     def remake(self, name: Hashable, basis: tuple[object, ...], make: Callable[[V | None], V]) -> V:
         """As :meth:`get`, but ``make`` is given the value last made under ``name``, if any."""
         held = self._now.get(name) or self._last.get(name)
         if held is None or held[0] != basis:
             held = (basis, make(held[1] if held else None))
+        # The entry itself is kept, not a new one: what a long-lived process keeps
+        # between builds should be what changed, or the cycle collector walks it all.
         self._now[name] = held
         return held[1]
 
