@@ -20,7 +20,6 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -28,18 +27,20 @@ from typing import IO
 
 from reminders.attendance import public_phrase
 from reminders.errors import DataError, ReminderError
+from reminders.files import Stamp, stamp_of
 from reminders.inputs.meetings import LastReading, Meeting, Series
 from reminders.publish.folder import Left
 from reminders.publish.pieces import Pieces, pieces_file
 from reminders.publish.site import BuildBusy, build, page_environments
 from reminders.returned import read_mailbox
-from reminders.revisions import Revision
+from reminders.revisions import Revision, stored_revisions
 from reminders.sending import Inputs, SendReport, load_inputs, observe_venues, prepare, send_due
 from reminders.settings import Settings
 from reminders.store import open_state
 from reminders.store.attendance import forget_ended, tallies
 from reminders.store.base import Database, describe, is_server
 from reminders.store.lineage import check_lineage, mark, marker_for
+from reminders.store.told import stored_watches
 from reminders.summary import send_summary
 
 __all__ = ["Daemon", "LockError", "hold_lock", "run", "simulate"]
@@ -51,20 +52,6 @@ class LockError(ReminderError):
     """Another daemon already uses this state database."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Stamp:
-    mtime_ns: int
-    size: int
-
-
-def _stamp(path: Path) -> _Stamp | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return _Stamp(info.st_mtime_ns, info.st_size)
-
-
 class Daemon:
     """The tick and the state it keeps between ticks: the last good inputs."""
 
@@ -73,9 +60,11 @@ class Daemon:
         self.stop = stop or threading.Event()
         self.inputs: Inputs | None = None
         self.known = LastReading()  # so that a reload reads only the changed meetings
-        self.stamps: tuple[_Stamp | None, _Stamp | None] | None = None
+        self.stamps: tuple[Stamp | None, Stamp | None] | None = None
         self.built: Inputs | None = None
         self.revisions: Mapping[str, Revision] = {}
+        # Every stored revision and venue watch, read again only when another process wrote.
+        self.stored_revisions, self.stored_watches = stored_revisions(), stored_watches()
         self.crowd: dict[str, tuple[str, int] | None] = {}  # the public counts last built
         # The feeds' events, kept between rebuilds so an edit serializes only what it changed.
         self.pieces = Pieces.load(pieces_file(settings.public))
@@ -85,7 +74,7 @@ class Daemon:
 
     def reload(self) -> Inputs | None:
         """Read the input files if they changed; keep the last good ones if invalid."""
-        stamps = (_stamp(self.settings.meetings), _stamp(self.settings.subscribers))
+        stamps = (stamp_of(self.settings.meetings), stamp_of(self.settings.subscribers))
         if stamps == self.stamps and self.inputs is not None:
             return self.inputs
         try:
@@ -126,6 +115,7 @@ class Daemon:
                 now,
                 stop=self.stop.is_set,
                 clock=clock,
+                stored=self.stored_watches,
             )
             if self.settings.bounces.mailbox is not None:
                 self._read_bounces(db, self.settings.bounces.mailbox, inputs, now)
@@ -182,6 +172,7 @@ class Daemon:
                 public_counts=settings.attendance.public,
                 pieces=self.pieces,
                 left=self.left,
+                stored=self.stored_revisions,
             )
         except BuildBusy:
             # Another daemon is at it; send with the revisions it stores, and build next tick.
@@ -191,7 +182,7 @@ class Daemon:
         # Revisions and venue watches change only with the series: keep them till then.
         self.builds += 1
         self.revisions = result.revisions
-        observe_venues(db, self._changed(inputs.series), now)
+        observe_venues(db, self._changed(inputs.series), now, self.stored_watches)
         mark(db, marker_for(settings.public))
         self.built = inputs
         if result.written or result.removed:

@@ -1,12 +1,30 @@
-"""Writing files so that a reader or a crash never sees half of one."""
+"""Files: writing them so that a reader or a crash never sees half of one, telling a change."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["Stamp", "stamp_of", "write_atomically"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What tells that a file changed, short of reading it: its time and size."""
+
+    mtime_ns: int
+    size: int
+
+
+def stamp_of(path: Path) -> Stamp | None:
+    """The file's stamp, or None if it cannot be found."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return Stamp(info.st_mtime_ns, info.st_size)
 
 
 def write_atomically(

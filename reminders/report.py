@@ -28,7 +28,7 @@ from reminders.sending import Due, Inputs, identity, plan_now, schedule
 from reminders.settings import Settings
 from reminders.sms.costs import plan_lines
 from reminders.sms.messages import Texts
-from reminders.store import ledger, queue, told
+from reminders.store import ledger, queue
 from reminders.store.attendance import tallies
 from reminders.store.base import Database
 from reminders.store.bounces import bounce_counts
@@ -75,7 +75,7 @@ def plan_report(
     """
     work = plan_now(db, inputs, settings, _sequences(revisions), now)
     suppressed = ledger.suppressed(db)
-    known = told.known_venues(db)
+    known = work.known
     people = _people(db, inputs, work)
     rows: list[tuple[str, str, str, str, str, str]] = []
     due_now: dict[tuple[str, Kind], int] = {}

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from reminders.store.base import Database
+from reminders.store.editions import Copy, renew
 
-__all__ = ["Revision", "load_revisions", "revise", "save_revisions"]
+__all__ = ["Revision", "load_revisions", "revise", "save_revisions", "stored_revisions"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,14 +50,26 @@ def revise(
     return revised
 
 
-def load_revisions(db: Database) -> dict[str, Revision]:
-    """Read every stored revision, removed meetings' included."""
+def load_revisions(db: Database, copy: Copy[Revision] | None = None) -> Mapping[str, Revision]:
+    """Every stored revision, removed meetings' included (``copy``: as last read, if current)."""
+    if copy is not None:
+        return copy.read(db)
+    return _load(db)
+
+
+def stored_revisions() -> Copy[Revision]:
+    """A copy of the stored revisions, for a process that reads them again and again."""
+    return Copy("revision", _load)
+
+
+def _load(db: Database) -> dict[str, Revision]:
     rows = db.execute("SELECT meeting_id, fingerprint, sequence, modified FROM revision")
     return {row[0]: _revision(*row) for row in rows}
 
 
-# A daemon reads every revision each build: an unchanged row gives the same object, which
-# costs less to make and to compare, and leaves the cycle collector nothing new to walk.
+# A daemon reads every revision again when another process wrote some: an unchanged row
+# gives the same object, which costs less to make and to compare, and leaves the cycle
+# collector nothing new to walk.
 @lru_cache(maxsize=1 << 15)
 def _revision(meeting_id: str, fingerprint: str, sequence: int, modified: str) -> Revision:
     return Revision(
@@ -67,13 +80,22 @@ def _revision(meeting_id: str, fingerprint: str, sequence: int, modified: str) -
     )
 
 
-def save_revisions(db: Database, revisions: Iterable[Revision]) -> None:
+def save_revisions(
+    db: Database, revisions: Iterable[Revision], copy: Copy[Revision] | None = None
+) -> None:
     """Store revisions in one transaction (a removed meeting's row is kept for its return)."""
+    written = {revision.meeting_id: revision for revision in revisions}
+    if not written:
+        return  # a new edition would only send other processes' copies to read again
     with db.transaction():
         db.executemany(
             "INSERT INTO revision (meeting_id, fingerprint, sequence, modified)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
             " fingerprint = excluded.fingerprint, sequence = excluded.sequence,"
             " modified = excluded.modified",
-            [(r.meeting_id, r.fingerprint, r.sequence, r.modified.isoformat()) for r in revisions],
+            [
+                (r.meeting_id, r.fingerprint, r.sequence, r.modified.isoformat())
+                for r in written.values()
+            ],
         )
+        renew(db, "revision", written, copy)

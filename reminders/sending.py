@@ -31,7 +31,7 @@ from reminders.mail.handover import Transport, TransportError
 from reminders.mail.signing import load_signer
 from reminders.mail.templates import Templates
 from reminders.mail.transports import open_transport
-from reminders.notices import changed_meetings, notice_deliveries, notice_kind, observe
+from reminders.notices import Watch, changed_meetings, notice_deliveries, notice_kind, observe
 from reminders.plan import Delivery, Schedule, Skip, Window, due, open_windows, skipped
 from reminders.publish.site import current_revisions
 from reminders.revisions import Revision
@@ -41,6 +41,7 @@ from reminders.sms import channel as texting
 from reminders.store import ledger, queue, told
 from reminders.store.base import Database, StateError
 from reminders.store.claims import Claims, alive
+from reminders.store.editions import Copy
 from reminders.store.secret import load_secret
 from reminders.store.signups import merge, web_subscribers
 from reminders.tokens import Secret
@@ -122,15 +123,17 @@ def identity(settings: Settings, series: Series, secret: Secret) -> Identity:
     )
 
 
-def observe_venues(db: Database, meetings: Sequence[Meeting], now: datetime) -> None:
+def observe_venues(
+    db: Database, meetings: Sequence[Meeting], now: datetime, stored: Copy[Watch] | None = None
+) -> None:
     """Note which meetings are TBD and when a TBD venue became known.
 
     Observing a meeting again as it was last observed changes nothing, so a
     process that watches the series (the daemon) passes only the meetings that
-    changed since it last did.
+    changed since it last did, and keeps the ``stored`` watches.
     """
-    watches = told.load_watches(db, [meeting.id for meeting in meetings])
-    told.save_watches(db, observe(meetings, watches, now).values())
+    watches = told.load_watches(db, [meeting.id for meeting in meetings], stored)
+    told.save_watches(db, observe(meetings, watches, now).values(), stored)
 
 
 def prepare(
@@ -153,6 +156,7 @@ class Due:
     windows: dict[tuple[str, Kind], Window]
     deliveries: list[Delivery]
     people: dict[str, Subscriber]
+    known: dict[str, datetime]  # when each venue first seen TBD became known
 
 
 def plan_now(
@@ -161,16 +165,17 @@ def plan_now(
     settings: Settings,
     sequences: Mapping[str, int],
     now: datetime,
+    stored: Copy[Watch] | None = None,
 ) -> Due:
     """Everything due at ``now``, for the CSV's subscribers and those who joined on the web."""
     audience = settings.notices.audience
-    watches = told.load_watches(db)
+    watches = told.load_watches(db, copy=stored)
     known = {key: w.known_at for key, w in watches.items() if w.known_at is not None}
     windows = open_windows(inputs.series, schedule(settings), now, known)
     changed = changed_meetings(inputs.series, told.told_states(db), watches, audience, now)
     if not windows and not changed and not coming_windows(inputs.series, settings, now):
         # Nothing open, nothing changed: the common tick does no work per subscriber.
-        return Due(windows={}, deliveries=[], people={})
+        return Due(windows={}, deliveries=[], people={}, known=known)
     everyone = merge(inputs.subscribers, web_subscribers(db))
     people = texting.audience(db, everyone, settings.sms.enabled)
     extra = coming_windows(inputs.series, settings, now)
@@ -200,6 +205,7 @@ def plan_now(
         windows={(w.meeting.id, w.kind): w for w in [*windows, *extra]},
         deliveries=texting.outside_quiet(notices + reminders, inputs.series, settings.sms, now),
         people={person.key: person for person in people},
+        known=known,
     )
 
 
@@ -214,15 +220,16 @@ def send_due(
     progress: Callable[[int, int], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
     clock: Callable[[], datetime] | None = None,
+    stored: Copy[Watch] | None = None,
 ) -> SendReport:
     """Send every delivery due at ``now``; return what happened.
 
-    Leases are measured by ``clock`` (the real time, in a daemon sharing the
-    queue), which defaults to ``now`` standing still.
+    Leases run on ``clock`` (the real time, in a daemon sharing the queue), by
+    default ``now`` standing still; ``stored``: the watches this process keeps.
     """
     sequences = {key: revision.sequence for key, revision in revisions.items()}
-    work = plan_now(db, inputs, settings, sequences, now)
-    skips = skipped(inputs.series, now, schedule(settings), told.known_venues(db))
+    work = plan_now(db, inputs, settings, sequences, now, stored)
+    skips = skipped(inputs.series, now, schedule(settings), work.known)
     report = SendReport(due=len(work.deliveries), skipped=skips)
     texts = _texts(db, settings, inputs, now, report)
     if not work.deliveries or report.error:

@@ -26,7 +26,6 @@ from reminders.sending import (
 from reminders.settings import Settings
 from reminders.store import open_state
 from reminders.store.lineage import check_lineage, mark, marker_for
-from reminders.store.told import known_venues
 
 __all__ = ["build", "plan", "preview", "preview_text", "send", "status"]
 
@@ -73,7 +72,7 @@ def send(
             return send_due(db, settings, inputs, revisions, now, progress=progress, clock=clock)
         sequences = {key: revision.sequence for key, revision in revisions.items()}
         work = plan_now(db, inputs, settings, sequences, now)
-        skips = skipped(inputs.series, now, schedule(settings), known_venues(db))
+        skips = skipped(inputs.series, now, schedule(settings), work.known)
         return SendReport(due=len(work.deliveries), skipped=skips)
 
 

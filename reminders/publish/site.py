@@ -31,6 +31,7 @@ from reminders.publish.pieces import Held, Pieces, pieces_file
 from reminders.revisions import Revision, load_revisions, revise, save_revisions
 from reminders.store.attendance import tallies
 from reminders.store.base import Database, holder, stamp
+from reminders.store.editions import Copy
 
 __all__ = [
     "BuildBusy",
@@ -202,22 +203,25 @@ def current_revisions(
     now: datetime,
     save: bool = True,
     memo: Held[str] | None = None,
+    stored: Copy[Revision] | None = None,
 ) -> tuple[dict[str, Revision], list[str]]:
     """Bring the stored revisions up to date with the series; return them and the revised ids.
 
     With ``save=False`` (for reports) nothing is stored. ``memo`` remembers
-    the meetings' fingerprints from one build to the next.
+    the meetings' fingerprints from one build to the next, and ``stored`` the
+    stored revisions while no other process writes them.
     """
-    previous = load_revisions(db)
+    previous = load_revisions(db, stored)
     if memo is None:
         prints = {m.id: _fingerprint(m, options) for m in series}
     else:
         memo.begin(options)
         prints = {m.id: memo.get(m, None, _fingerprint, m, options) for m in series}
     revisions = revise(prints, previous, now)
-    revised = [key for key, revision in revisions.items() if previous.get(key) != revision]
+    # revise() gives back the very revision it was given when the meeting did not change.
+    revised = [key for key, revision in revisions.items() if previous.get(key) is not revision]
     if save:
-        save_revisions(db, (revisions[key] for key in revised))
+        save_revisions(db, (revisions[key] for key in revised), stored)
     return revisions, revised
 
 
@@ -259,6 +263,7 @@ def build(
     public_counts: bool = False,
     pieces: Pieces | None = None,
     left: Left | None = None,
+    stored: Copy[Revision] | None = None,
 ) -> BuildResult:
     """Rebuild the public folder from the series, bumping changed events.
 
@@ -271,6 +276,8 @@ def build(
     when it is idle (:meth:`Pieces.flush`); without them, those kept in the file
     beside the folder, which the build updates. ``left``: what the
     build before left in the folder (see :class:`~reminders.publish.folder.Left`).
+    ``stored``: the stored revisions as this process keeps them (see
+    :mod:`reminders.store.editions`).
     """
     kept, owned = pieces_file(folder), pieces is not None
     if pieces is None:
@@ -279,7 +286,9 @@ def build(
     with _building(db, clock):
         # Revisions are stored before files are written: a crash in between rewrites the
         # same bytes next time, never a lower SEQUENCE.
-        revisions, revised = current_revisions(db, series, options, now, memo=pieces.prints)
+        revisions, revised = current_revisions(
+            db, series, options, now, memo=pieces.prints, stored=stored
+        )
         files = site_files(series, revisions, options, envs, now, crowd, pieces)
         written, removed = publish(files, folder, left)
         serialized = pieces.made

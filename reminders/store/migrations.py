@@ -249,6 +249,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE subscriber ADD COLUMN sms_consent TEXT NOT NULL DEFAULT ''
         """,
     ),
+    _portable(
+        "each table a process keeps a copy of has an edition, renewed by every write",
+        """
+        CREATE TABLE edition (
+            name  TEXT PRIMARY KEY,
+            token TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

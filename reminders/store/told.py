@@ -7,20 +7,21 @@ venue became known.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 
 from reminders.inputs.meetings import Snapshot
 from reminders.notices import Watch
 from reminders.store.base import Database, stamp
+from reminders.store.editions import Copy, renew
 
-__all__ = ["known_venues", "load_watches", "save_watches", "told", "told_states"]
+__all__ = ["load_watches", "save_watches", "stored_watches", "told", "told_states"]
 
 
-# A daemon reads every meeting's watch twice a tick it rebuilds in, and once each
-# other tick, and most people were told the same snapshot of a meeting; the stored
-# text of a snapshot rarely changes, so each is decoded once.
+# A daemon reads what people were told each tick, and every watch again whenever another
+# process wrote one; most people were told the same snapshot of a meeting, and the
+# stored text of a snapshot rarely changes, so each is decoded once.
 @lru_cache(maxsize=1 << 15)
 def _snapshot(text: str) -> Snapshot:
     return Snapshot.loads(text)
@@ -45,20 +46,38 @@ def told(db: Database, meeting_ids: Iterable[str]) -> dict[str, dict[str, Snapsh
     return found
 
 
-def load_watches(db: Database, meeting_ids: Collection[str] | None = None) -> dict[str, Watch]:
-    """Every meeting's venue watch, or at least those of ``meeting_ids``."""
-    query = "SELECT meeting_id, tbd_seen, known_at, base FROM watch"
+def load_watches(
+    db: Database, meeting_ids: Collection[str] | None = None, copy: Copy[Watch] | None = None
+) -> Mapping[str, Watch]:
+    """Every meeting's venue watch, or at least those of ``meeting_ids``.
+
+    With ``copy``, every watch, as last read if no other process wrote one since.
+    """
+    if copy is not None:
+        return copy.read(db)
     if meeting_ids is None or len(meeting_ids) > FEW:
-        return {row[0]: _watch(*row) for row in db.execute(query)}
-    where = f"{query} WHERE meeting_id = ?"
+        return _all_watches(db)
+    where = f"{_WATCHES} WHERE meeting_id = ?"
     return {row[0]: _watch(*row) for key in meeting_ids for row in db.execute(where, (key,))}
+
+
+def stored_watches() -> Copy[Watch]:
+    """A copy of the venue watches, for a process that reads them again and again."""
+    return Copy("watch", _all_watches)
+
+
+_WATCHES = "SELECT meeting_id, tbd_seen, known_at, base FROM watch"
+
+
+def _all_watches(db: Database) -> dict[str, Watch]:
+    return {row[0]: _watch(*row) for row in db.execute(_WATCHES)}
 
 
 # Fewer meetings than this are read one by one; more, with all the others.
 FEW = 100
 
 
-# Read twice a tick that rebuilds: an unchanged row gives the same object (see _snapshot).
+# Read again after another process writes: an unchanged row gives the same object.
 @lru_cache(maxsize=1 << 15)
 def _watch(meeting_id: str, tbd_seen: int, known_at: str | None, base: str | None) -> Watch:
     return Watch(
@@ -69,8 +88,9 @@ def _watch(meeting_id: str, tbd_seen: int, known_at: str | None, base: str | Non
     )
 
 
-def save_watches(db: Database, watches: Iterable[Watch]) -> None:
+def save_watches(db: Database, watches: Iterable[Watch], copy: Copy[Watch] | None = None) -> None:
     """Store changed venue watches in one transaction."""
+    written = {watch.meeting_id: watch for watch in watches}
     rows = [
         (
             w.meeting_id,
@@ -78,7 +98,7 @@ def save_watches(db: Database, watches: Iterable[Watch]) -> None:
             w.known_at and stamp(w.known_at),
             w.base and w.base.dumps(),
         )
-        for w in watches
+        for w in written.values()
     ]
     if not rows:
         return
@@ -89,11 +109,4 @@ def save_watches(db: Database, watches: Iterable[Watch]) -> None:
             " known_at = excluded.known_at, base = excluded.base",
             rows,
         )
-
-
-def known_venues(db: Database) -> dict[str, datetime]:
-    """When each meeting's venue, first seen TBD, became known."""
-    # Only the times: a tick asks this of every meeting, and reading each watch whole
-    # would decode every meeting's snapshot for nothing.
-    rows = db.execute("SELECT meeting_id, known_at FROM watch WHERE known_at IS NOT NULL")
-    return {meeting_id: datetime.fromisoformat(known_at) for meeting_id, known_at in rows}
+        renew(db, "watch", written, copy)

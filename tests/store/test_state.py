@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,29 +43,6 @@ SNAPSHOT = Snapshot(
     address="3 Salem Square",
     status="CONFIRMED",
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer
-) -> Path | str:
-    """Where a fresh state database lives: a file, or a new database on the server."""
-    return tmp_path / "state.db" if request.param == "sqlite" else postgres.database()
-
-
-@pytest.fixture
-def db(location: Path | str) -> Iterator[Database]:
-    opened = open_state(location)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def second(location: Path | str, db: Database) -> Iterator[Database]:
-    """Another connection to the same database, as a second daemon would hold."""
-    opened = open_state(location)
-    yield opened
-    opened.close()
 
 
 def delivery(recipient: str, kind: str = "reminder:3d", meeting: str = "worcester") -> Delivery:
