@@ -2,7 +2,8 @@
 
 A tick reloads the meetings and subscribers if their files changed (keeping
 the last good version while a file is invalid), rebuilds the public folder
-when the meetings changed, and sends what is due. One tick runs at start, so
+when the meetings changed (else checks that no one changed its files), and
+sends what is due. One tick runs at start, so
 windows that opened while the daemon was down are served if still open.
 :func:`simulate` runs the same tick over virtual time.
 
@@ -106,6 +107,9 @@ class Daemon:
         built = self.builds
         with open_state(self.settings.state) as db:
             if self.built is None or self.built.series != inputs.series:
+                self._rebuild(db, inputs, now, clock)
+            elif changed := self.left.check(self.settings.public):
+                log.warning("public folder: %d files changed outside the daemon", len(changed))
                 self._rebuild(db, inputs, now, clock)
             report = send_due(
                 db,

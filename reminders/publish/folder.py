@@ -13,7 +13,10 @@ which at ten thousand meetings was most of a cold build's time.
 A process that builds again and again (the daemon) keeps a :class:`Left`:
 what it left in the folder, and what ``stat`` said of each file then. A file
 still holding the bytes the build would write, by that record, is not read
-back to be compared; nor is one still holding other bytes than those.
+back to be compared; nor is one still holding other bytes than those. A build
+that gives a file the very bytes object it noted (its meeting did not change)
+does not even ``stat`` it: the daemon checks every file on each tick that
+builds nothing (:meth:`Left.check`), and builds again if one changed.
 """
 
 from __future__ import annotations
@@ -76,11 +79,19 @@ class Left:
         self._next: dict[str, _Note] = {}
 
     def holds(self, name: str, path: str, data: bytes) -> bool | None:
-        """Tell, without reading it, whether the file holds ``data``; None if unknown."""
+        """Tell, without reading it, whether the file holds ``data``; None if unknown.
+
+        The very bytes object noted, by a note old enough to trust, is taken as
+        held without a ``stat``: a build gives it when the file's meeting did not
+        change, and :meth:`check` finds a file changed since.
+        """
         noted = self._noted.get(name)
         if noted is None:
             return None
         held, signature, trusted = noted
+        if held is data and trusted:
+            self._next[name] = noted
+            return True
         try:
             if _signature(os.stat(path)) != signature:
                 return None
@@ -108,14 +119,37 @@ class Left:
         self._note(name, data, info)
         return True
 
+    def check(self, folder: Path) -> list[str]:
+        """The files changed since they were noted, whose notes are dropped for the next build.
+
+        A file whose ``stat`` is as noted but whose note is too recent to trust
+        is read back, and noted again if it still holds its bytes.
+        """
+        changed = []
+        for name, (held, signature, trusted) in self._noted.items():
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path)
+                if _signature(info) == signature and (trusted or _holds(path, held)):
+                    self._next[name] = (held, signature, trusted or self._settled(info))
+                    continue
+            except OSError:
+                pass
+            changed.append(name)
+        self.end()
+        return changed
+
     def wrote(self, name: str, path: str, data: bytes) -> None:
         """Note a file this build wrote: too recent a note to tell that it holds ``data``."""
         with suppress(OSError):
             self._note(name, data, os.stat(path))
 
     def _note(self, name: str, data: bytes, info: os.stat_result) -> None:
-        trusted = max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns
-        self._next[name] = (data, _signature(info), trusted)
+        self._next[name] = (data, _signature(info), self._settled(info))
+
+    def _settled(self, info: os.stat_result) -> bool:
+        """Whether a note taken now of a file of this ``stat`` can be trusted (see RACY_NS)."""
+        return max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns
 
     def end(self) -> None:
         """End a build: only the files it noted are known."""
@@ -139,7 +173,7 @@ def publish(
     """
     try:
         if not os.path.lexists(folder):
-            _fill_aside(str(folder), files)
+            _fill_aside(str(folder), files, left)
             return sorted(files), []
         return _update(files, str(folder), left)
     except OSError as error:
@@ -175,7 +209,7 @@ def _update(
             if left is not None:
                 left.wrote(name, path, data)
     for head, inside in new.items():
-        _fill_aside(os.path.join(folder, head), inside)
+        _fill_aside(os.path.join(folder, head), inside, left, f"{head}/")
         written.extend(f"{head}/{rest}" for rest in inside)
     removed = []
     for pattern in OWNED:
@@ -193,8 +227,13 @@ def _update(
     return sorted(written), removed
 
 
-def _fill_aside(target: str, files: Mapping[str, bytes]) -> None:
-    """Make the missing folder ``target`` holding ``files``: beside it, then renamed into place."""
+def _fill_aside(
+    target: str, files: Mapping[str, bytes], left: Left | None = None, prefix: str = ""
+) -> None:
+    """Make the missing folder ``target`` holding ``files``: beside it, then renamed into place.
+
+    ``left`` notes each file, under ``prefix`` and its name.
+    """
     parent, name = os.path.split(target)
     os.makedirs(parent or ".", exist_ok=True)
     aside = os.path.join(parent, f".{name}.{secrets.token_hex(4)}.new")
@@ -216,6 +255,9 @@ def _fill_aside(target: str, files: Mapping[str, bytes]) -> None:
     except BaseException:
         shutil.rmtree(aside, ignore_errors=True)
         raise
+    if left is not None:
+        for relative, data in files.items():
+            left.wrote(prefix + relative, os.path.join(target, relative), data)
 
 
 def _create(path: str, data: bytes) -> None:

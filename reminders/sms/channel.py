@@ -43,7 +43,8 @@ def outside_quiet(
     deliveries: Sequence[Delivery], series: Series, sms: SmsSettings, now: datetime
 ) -> list[Delivery]:
     """The deliveries that may go now: texts wait out their meeting's quiet hours."""
-    zones = {meeting.id: meeting.zone for meeting in series}
+    texted = {d.meeting_id for d in deliveries if d.recipient.startswith("sms:")}
+    zones = {meeting.id: meeting.zone for meeting in series if meeting.id in texted}
     return [
         d
         for d in deliveries

@@ -104,26 +104,59 @@ def test_a_builder_that_keeps_a_record_rewrites_a_file_changed_behind_its_back(
     time.sleep(0.05)  # past the file system's clock tick
     with open(folder / "meetings" / "a.ics", "r+b") as same_size_in_place:
         same_size_in_place.write(b"X")
-    written, _ = publish(FILES, folder, left)
-    assert written == ["meetings/a.ics"]
+    (folder / "cities" / "lowell.ics").unlink()
+    copies = {name: bytes(bytearray(data)) for name, data in FILES.items()}  # equal, not noted
+    written, _ = publish(copies, folder, left)
+    assert written == ["cities/lowell.ics", "meetings/a.ics"]
     assert folder_bytes(folder) == FILES
+
+
+def test_a_check_finds_the_files_changed_since_the_build_which_the_next_build_rewrites(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "public"
+    left = Left(racy_ns=0)
+    publish(FILES, folder, left)
+    publish(FILES, folder, left)
+    assert left.check(folder) == []
+    time.sleep(0.05)
+    with open(folder / "meetings" / "a.ics", "r+b") as same_size_in_place:
+        same_size_in_place.write(b"X")
+    (folder / "cities" / "lowell.ics").unlink()
+    assert sorted(left.check(folder)) == ["cities/lowell.ics", "meetings/a.ics"]
+    written, _ = publish(FILES, folder, left)  # the very bytes noted: trusted but for those
+    assert written == ["cities/lowell.ics", "meetings/a.ics"]
+    assert folder_bytes(folder) == FILES
+    assert left.check(folder) == []
+
+
+def test_a_check_reads_back_a_file_noted_too_soon_to_trust_and_finds_it_unchanged(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "public"
+    left = Left()  # every file was written within the racy window: no note is trusted
+    publish(FILES, folder, left)
+    publish(FILES, folder, left)
+    assert left.check(folder) == []  # each read back, and found as written
 
 
 def test_a_record_is_trusted_only_when_taken_well_after_the_file_changed(tmp_path: Path) -> None:
     path = str(tmp_path / "a.ics")
-    Path(path).write_bytes(b"A")
+    Path(path).write_bytes(b"AA")
     time.sleep(0.05)
     settled, fresh = Left(racy_ns=0), Left()  # the file changed 50 ms ago: racy by default
     for left in (settled, fresh):
-        assert left.compare("a.ics", path, b"A")
+        assert left.compare("a.ics", path, b"AA")
         left.end()
-    assert settled.holds("a.ics", path, b"A") is True
-    assert settled.holds("a.ics", path, b"B") is False  # other bytes than those noted
-    assert fresh.holds("a.ics", path, b"A") is None  # read back: a change in the same tick
-    assert fresh.holds("a.ics", path, b"B") is False  # ... could not make it hold these
+    equal = bytes(bytearray(b"AA"))  # the bytes noted, but not the object: a stat tells
+    assert settled.holds("a.ics", path, equal) is True
+    assert settled.holds("a.ics", path, b"BB") is False  # other bytes than those noted
+    assert fresh.holds("a.ics", path, b"AA") is None  # read back: a change in the same tick
+    assert fresh.holds("a.ics", path, b"BB") is False  # ... could not make it hold these
     os.utime(path, ns=(0, 0))
-    assert settled.holds("a.ics", path, b"A") is None  # its times are not those noted
-    assert settled.holds("a.ics", path, b"B") is None
+    assert settled.holds("a.ics", path, equal) is None  # its times are not those noted
+    assert settled.holds("a.ics", path, b"BB") is None
+    assert settled.holds("a.ics", path, b"AA") is True  # the very bytes noted: see Left.check
 
 
 def test_a_file_the_build_wrote_is_known_to_differ_from_other_bytes_but_not_to_hold_its_own(

@@ -357,6 +357,22 @@ def test_a_daemon_s_rebuilds_after_edit_upon_edit_are_what_cold_builds_make(
         assert folder_bytes(workspace / "public") == folder_bytes(workspace / "cold"), new
 
 
+def test_a_daemon_writes_back_public_files_changed_by_hand_at_its_next_tick(
+    workspace: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = Daemon(load_settings(workspace / "reminders.toml", workspace))
+    daemon.tick(NOW)
+    built = folder_bytes(workspace / "public")
+    with (workspace / "public" / "index.html").open("ab") as page:
+        page.write(b"<script>tracker()</script>")
+    next(iter((workspace / "public" / "meetings").iterdir())).unlink()
+    daemon.tick(NOW)
+    assert folder_bytes(workspace / "public") == built
+    assert "public folder: 2 files changed outside the daemon" in caplog.text
+    daemon.tick(NOW)
+    assert caplog.text.count("changed outside the daemon") == 1
+
+
 def test_a_daemon_writes_its_pieces_on_the_next_tick_that_builds_nothing(workspace: Path) -> None:
     daemon = Daemon(load_settings(workspace / "reminders.toml", workspace))
     path = pieces_file(workspace / "public")
