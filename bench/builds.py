@@ -99,8 +99,9 @@ def _timed(command: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def build_rows(folder: Path) -> list[tuple[str, ...]]:
-    rows = []
+def build_rows(folder: Path) -> tuple[list[tuple[str, ...]], dict[int, float]]:
+    """The build command's rows, and its cold time in seconds by the number of meetings."""
+    rows, colds_by_count = [], {}
     # This machine's speed wanders by a third from one minute to the next: each round
     # times the floor beside the builds, and the rows give the medians of the rounds.
     for count, runs in ((1_000, 3), (10_000, 3)):
@@ -115,6 +116,7 @@ def build_rows(folder: Path) -> list[tuple[str, ...]]:
             _series(home, count, moved=count // 2)
             edits.append(_timed(build, home))
         cold, edit = statistics.median(colds), statistics.median(edits)
+        colds_by_count[count] = cold
         rounds = ", ".join(f"{c / f:.2f}×" for c, f in zip(colds, floors, strict=True))
         floor = statistics.median(floors)
         files = sum(1 for path in (home / "public").rglob("*") if path.is_file())
@@ -134,14 +136,17 @@ def build_rows(folder: Path) -> list[tuple[str, ...]]:
                 f"{edit * 1000:,.0f} ms",
                 "",
                 "",
-                f"{edit / cold:.0%} of the cold build",
+                f"{edit / cold:.1%} of the cold build",
             )
         )
-    return rows
+    return rows, colds_by_count
 
 
-def daemon_rows(folder: Path, count: int = 10_000) -> list[tuple[str, ...]]:
-    """The daemon's rebuild after one edit, with what it keeps in memory between ticks."""
+def daemon_rows(folder: Path, cold: float, count: int = 10_000) -> list[tuple[str, ...]]:
+    """The daemon's rebuild after one edit, with what it keeps in memory between ticks.
+
+    ``cold``: the cold build command's time at ``count`` meetings, in seconds.
+    """
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -172,7 +177,8 @@ def daemon_rows(folder: Path, count: int = 10_000) -> list[tuple[str, ...]]:
             f"{edit * 1000:,.0f} ms",
             "",
             "",
-            f"{edit / first:.0%} of its first tick ({first * 1000:,.0f} ms);"
+            f"{edit / cold:.1%} of the cold build command, {edit / first:.1%} of its first"
+            f" tick ({first * 1000:,.0f} ms);"
             f" ticks {', '.join(f'{t * 1000:,.0f}' for t in edits)} ms",
         )
     ]

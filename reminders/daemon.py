@@ -110,6 +110,7 @@ class Daemon:
                 self._rebuild(db, inputs, now, clock)
             elif changed := self.left.check(self.settings.public):
                 log.warning("public folder: %d files changed outside the daemon", len(changed))
+                self.built = None  # till a build puts them back: their record is gone
                 self._rebuild(db, inputs, now, clock)
             report = send_due(
                 db,

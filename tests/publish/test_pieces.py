@@ -30,6 +30,7 @@ from reminders.publish.pieces import Held, Memo, Pieces, pieces_file
 from reminders.publish.site import BuildResult
 from reminders.revisions import Revision
 from reminders.settings import load_settings
+from reminders.store import open_state
 from tests.conftest import MEETINGS, edit_meetings, run_cli, set_setting
 from tests.support.folders import folder_bytes
 
@@ -371,6 +372,24 @@ def test_a_daemon_writes_back_public_files_changed_by_hand_at_its_next_tick(
     assert "public folder: 2 files changed outside the daemon" in caplog.text
     daemon.tick(NOW)
     assert caplog.text.count("changed outside the daemon") == 1
+
+
+def test_a_daemon_that_cannot_build_at_once_puts_a_changed_file_back_at_a_later_tick(
+    workspace: Path,
+) -> None:
+    settings = load_settings(workspace / "reminders.toml", workspace)
+    daemon = Daemon(settings)
+    daemon.tick(NOW)
+    built = folder_bytes(workspace / "public")
+    (workspace / "public" / "index.html").write_text("defaced")
+    with open_state(settings.state) as db:  # another process is building the folder
+        db.execute("INSERT INTO lease (name, holder, until) VALUES ('publish', 'other:1', '9999')")
+    daemon.tick(NOW)
+    assert (workspace / "public" / "index.html").read_text() == "defaced"
+    with open_state(settings.state) as db:
+        db.execute("DELETE FROM lease")
+    daemon.tick(NOW)
+    assert folder_bytes(workspace / "public") == built
 
 
 def test_a_daemon_writes_its_pieces_on_the_next_tick_that_builds_nothing(workspace: Path) -> None:
