@@ -78,20 +78,25 @@ class Left:
         self._noted: dict[str, _Note] = {}
         self._next: dict[str, _Note] = {}
 
-    def holds(self, name: str, path: str, data: bytes) -> bool | None:
-        """Tell, without reading it, whether the file holds ``data``; None if unknown.
+    def kept(self, name: str, data: bytes) -> bool:
+        """Whether ``data`` is the very bytes object noted, by a note old enough to trust.
 
-        The very bytes object noted, by a note old enough to trust, is taken as
-        held without a ``stat``: a build gives it when the file's meeting did not
-        change, and :meth:`check` finds a file changed since.
+        Such a file is taken to hold it without a ``stat``: a build gives the
+        same object when the file's meeting did not change, and :meth:`check`
+        finds a file changed since.
         """
+        noted = self._noted.get(name)
+        if noted is None or noted[0] is not data or not noted[2]:
+            return False
+        self._next[name] = noted
+        return True
+
+    def holds(self, name: str, path: str, data: bytes) -> bool | None:
+        """Tell, without reading it, whether the file holds ``data``; None if unknown."""
         noted = self._noted.get(name)
         if noted is None:
             return None
         held, signature, trusted = noted
-        if held is data and trusted:
-            self._next[name] = noted
-            return True
         try:
             if _signature(os.stat(path)) != signature:
                 return None
@@ -198,6 +203,8 @@ def _update(
             there[head] = os.path.lexists(os.path.join(folder, head))
         if slash and not there[head]:
             new.setdefault(head, {})[rest] = data
+            continue
+        if left is not None and left.kept(name, data):
             continue
         path = f"{folder}/{name}"  # os.path.join's checks cost more than a stat here
         known = None if left is None else left.holds(name, path, data)

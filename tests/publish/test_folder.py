@@ -148,7 +148,7 @@ def test_a_record_is_trusted_only_when_taken_well_after_the_file_changed(tmp_pat
     for left in (settled, fresh):
         assert left.compare("a.ics", path, b"AA")
         left.end()
-    equal = bytes(bytearray(b"AA"))  # the bytes noted, but not the object: a stat tells
+    equal = bytes(bytearray(b"AA"))  # the bytes noted, but not the object
     assert settled.holds("a.ics", path, equal) is True
     assert settled.holds("a.ics", path, b"BB") is False  # other bytes than those noted
     assert fresh.holds("a.ics", path, b"AA") is None  # read back: a change in the same tick
@@ -156,7 +156,9 @@ def test_a_record_is_trusted_only_when_taken_well_after_the_file_changed(tmp_pat
     os.utime(path, ns=(0, 0))
     assert settled.holds("a.ics", path, equal) is None  # its times are not those noted
     assert settled.holds("a.ics", path, b"BB") is None
-    assert settled.holds("a.ics", path, b"AA") is True  # the very bytes noted: see Left.check
+    assert settled.kept("a.ics", b"AA")  # the very bytes noted, trusted unread: see Left.check
+    assert not settled.kept("a.ics", equal)
+    assert not fresh.kept("a.ics", b"AA")
 
 
 def test_a_file_the_build_wrote_is_known_to_differ_from_other_bytes_but_not_to_hold_its_own(
