@@ -162,7 +162,8 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         a = self.address
-        context = ssl.create_default_context()
+        # Loading the system's certificates takes 30 ms: only for a connection that uses them.
+        context = ssl.create_default_context() if a.implicit_tls or a.starttls else None
         smtp: smtplib.SMTP = (
             _BoundedRepliesTls(local_hostname=self.helo, timeout=self.timeout, context=context)
             if a.implicit_tls

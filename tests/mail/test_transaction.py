@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.mail.handover import Envelope, PermanentFailure, TemporaryFailure
+from reminders.mail.handover import Envelope, PermanentFailure, SessionFailure, TemporaryFailure
 from reminders.mail.smtp import SmtpTransport, parse_smtp_url
 from reminders.mail.transaction import stuffed
 from tests.support.imapserver import self_signed
@@ -397,6 +397,18 @@ def test_messages_go_pipelined_over_tls(
     ]
     assert [r.data for r in server.sink.received] == [MESSAGE + b"\r\n"] * 3
     assert recorded == ["b@example.org"]
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["STARTTLS", "TLS from the start"])
+def test_a_server_whose_certificate_no_authority_vouches_for_gets_no_mail(
+    implicit: bool, tmp_path: Path
+) -> None:
+    certificate, key = self_signed(tmp_path)  # and not trusted: no SSL_CERT_FILE
+    with SinkServer(tls=(certificate, key), implicit_tls=implicit) as server:
+        transport = SmtpTransport(parse_smtp_url(server.url), timeout=5)
+        with pytest.raises(SessionFailure, match=r"SMTP TLS failed: .*CERTIFICATE_VERIFY_FAILED"):
+            transport.send("a@example.org", "b@example.org", MESSAGE)
+    assert server.sink.received == []
 
 
 def test_the_password_goes_only_inside_starttls(
