@@ -125,22 +125,21 @@ class Left:
         return True
 
     def check(self, folder: Path) -> list[str]:
-        """The files changed since they were noted, whose notes are dropped for the next build.
+        """The files that no longer hold the bytes noted, whose notes go for the next build.
 
-        A file whose ``stat`` is as noted but whose note is too recent to trust
-        is read back, and noted again if it still holds its bytes.
+        Each is judged as a build judges a file it would give the same bytes
+        (:meth:`holds`, then :meth:`compare`): a note too recent to trust, or a
+        ``stat`` that changed, means reading the file back.
         """
         changed = []
-        for name, (held, signature, trusted) in self._noted.items():
+        for name, (held, _, _) in self._noted.items():
             path = os.path.join(folder, name)
             try:
-                info = os.stat(path)
-                if _signature(info) == signature and (trusted or _holds(path, held)):
-                    self._next[name] = (held, signature, trusted or self._settled(info))
-                    continue
-            except OSError:
-                pass
-            changed.append(name)
+                same = self.holds(name, path, held) or self.compare(name, path, held)
+            except OSError:  # unreadable: the build will say why
+                same = False
+            if not same:
+                changed.append(name)
         self.end()
         return changed
 
@@ -150,11 +149,8 @@ class Left:
             self._note(name, data, os.stat(path))
 
     def _note(self, name: str, data: bytes, info: os.stat_result) -> None:
-        self._next[name] = (data, _signature(info), self._settled(info))
-
-    def _settled(self, info: os.stat_result) -> bool:
-        """Whether a note taken now of a file of this ``stat`` can be trusted (see RACY_NS)."""
-        return max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns
+        trusted = max(info.st_mtime_ns, info.st_ctime_ns) < time.time_ns() - self.racy_ns
+        self._next[name] = (data, _signature(info), trusted)
 
     def end(self) -> None:
         """End a build: only the files it noted are known."""

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 from reminders.store.base import Database
 
-__all__ = ["Copy", "renew"]
+__all__ = ["Copy", "edition", "renew"]
 
 V = TypeVar("V")
 
